@@ -1,0 +1,81 @@
+-- Every observation of every paper: each HF record in every file version, plus each seed page row,
+-- on one set of columns. hf_paper_id is known for HF rows only; seed rows are resolved later.
+with
+
+hf_records as (
+
+    select * from {{ ref('int_papers_normalized') }}
+
+),
+
+seed_records as (
+
+    select * from {{ ref('stg_seed_page__papers') }}
+
+),
+
+hf_snapshots as (
+
+    select
+        md5(landing_path || ':' || position) as snapshot_id,
+        'hf_daily_papers' as source,
+        landing_path,
+        source_file,
+        position,
+        listing_date,
+        as_of,
+        paper_id as hf_paper_id,
+        arxiv_id,
+        title_key,
+        title,
+        abstract,
+        author_names,
+        author_count,
+        paper_published_at as arxiv_published_at,
+        cast(paper_published_at as date) as paper_date,
+        submitted_by,
+        github_repo,
+        github_stars,
+        project_page,
+        ai_keywords,
+        upvotes,
+        comments
+
+    from hf_records
+
+),
+
+seed_snapshots as (
+
+    select
+        md5(landing_path || ':' || position) as snapshot_id,
+        'seed_page' as source,
+        landing_path,
+        source_file,
+        position,
+        page_date as listing_date,
+        as_of,
+        cast(null as varchar) as hf_paper_id,
+        cast(null as varchar) as arxiv_id,
+        title_key,
+        {{ clean_whitespace('title_raw') }} as title,
+        abstract,
+        cast(null as varchar[]) as author_names,
+        author_count,
+        cast(null as timestamp) as arxiv_published_at,
+        paper_date,
+        cast(null as varchar) as submitted_by,
+        cast(null as varchar) as github_repo,
+        cast(null as bigint) as github_stars,
+        cast(null as varchar) as project_page,
+        cast(null as varchar[]) as ai_keywords,
+        upvotes,
+        cast(null as bigint) as comments
+
+    from seed_records
+
+)
+
+select * from hf_snapshots
+union all
+select * from seed_snapshots

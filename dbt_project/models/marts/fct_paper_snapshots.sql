@@ -1,0 +1,32 @@
+-- One row per observation of a paper: an HF record in one file version, or one seed page row.
+with
+
+snapshots as (
+
+    select * from {{ ref('int_papers_resolved') }}
+
+),
+
+final as (
+
+    select
+        snapshot_id,
+        paper_id,
+        source,
+        as_of,
+        listing_date,
+        upvotes,
+        comments,
+        github_stars,
+        github_repo,
+        matched_by,
+        source_file,
+        landing_path,
+        position
+
+    from snapshots
+
+)
+
+select * from final
+order by paper_id, as_of, source, landing_path, position

@@ -1,0 +1,1 @@
+"""papertrends: research-paper feeds to trend tables (Dagster + dbt + DuckDB)."""

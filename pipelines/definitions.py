@@ -1,0 +1,17 @@
+"""The papertrends Dagster code location (see workspace.yaml)."""
+
+import dagster as dg
+
+from pipelines.defs import ingestion, quality
+from pipelines.defs.dbt_models import papertrends_dbt_models
+from pipelines.defs.publishing import published_warehouse
+from pipelines.defs.resources import default_resources
+from pipelines.defs.schedules import daily_job, daily_schedule
+
+defs = dg.Definitions(
+    assets=[*ingestion.assets, papertrends_dbt_models, published_warehouse],
+    asset_checks=quality.checks,
+    jobs=[daily_job],
+    schedules=[daily_schedule],
+    resources=default_resources(),
+)

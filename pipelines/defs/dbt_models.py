@@ -1,0 +1,56 @@
+"""dbt models as Dagster assets; dbt tests become Dagster asset checks.
+
+The translator drives keys and groups from the dbt layout: a model's key is
+``[layer, model]`` and its group is its layer folder, and each raw source table
+maps to the ingestion asset that writes it.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
+from pipelines.defs.ingestion import HF_RAW, LEDGER, SEED_RAW
+
+SOURCE_KEYS = {
+    "hf_daily_papers": HF_RAW,
+    "seed_page_papers": SEED_RAW,
+    "landed_files": LEDGER,
+    "quarantine": LEDGER,
+}
+
+
+class PapertrendsTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return SOURCE_KEYS[dbt_resource_props["name"]]
+        return dg.AssetKey([self._layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return "ingestion"
+        return self._layer(dbt_resource_props)
+
+    @staticmethod
+    def _layer(props: Mapping[str, Any]) -> str:
+        # models/<layer>/...; seeds and snapshots get their resource type.
+        fqn = props.get("fqn", [])
+        return fqn[1] if props["resource_type"] == "model" and len(fqn) > 2 else props["resource_type"]
+
+
+TRANSLATOR = PapertrendsTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_duplicate_source_asset_keys=True, enable_source_tests_as_checks=True
+    )
+)
+
+
+@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=TRANSLATOR, project=DBT_PROJECT)
+def papertrends_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def mart_keys() -> list[dg.AssetKey]:
+    return [key for key in papertrends_dbt_models.keys if key.path[0] == "marts"]

@@ -1,0 +1,61 @@
+"""Where papertrends keeps its state.
+
+Everything a run writes lives under one folder, ``$PAPERTRENDS_HOME`` (default:
+``data/`` in the repository), so an operator can back it up, move it or wipe it
+as a unit.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "papertrends.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published" / "papertrends.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def landing_dir(self, source: str, listing_date: str) -> Path:
+        return self.raw / source / f"dt={listing_date}"
+
+    def ensure(self) -> Home:
+        for folder in (self.raw, self.warehouse.parent, self.published.parent, self.dagster_home, self.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def home() -> Home:
+    """The current home, made absolute and exported.
+
+    dbt runs in a subprocess with its own working directory, so the profile can
+    only find the warehouse if ``PAPERTRENDS_HOME`` is absolute in the environment.
+    """
+    root = Path(os.environ.get("PAPERTRENDS_HOME") or REPO_ROOT / "data").resolve()
+    os.environ["PAPERTRENDS_HOME"] = str(root)
+    return Home(root)

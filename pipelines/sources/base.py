@@ -1,0 +1,74 @@
+"""The one small interface every source implements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+
+class FileParseError(ValueError):
+    """A whole file cannot be read. Names the file and the line, never guesses."""
+
+    def __init__(self, path: str | Path, line: int | None, reason: str):
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A record that cannot be used, kept with its reason and its raw text."""
+
+    position: int
+    reason: str
+    raw_text: str
+    line_number: int | None = None
+
+
+@dataclass
+class ParsedFile:
+    """What a source makes of one file."""
+
+    listing_date: dt.date
+    file_shape: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+    @property
+    def records_read(self) -> int:
+        return len(self.rows) + len(self.quarantined)
+
+
+class Source(Protocol):
+    """A source knows its files and turns one into raw rows.
+
+    ``name`` is the landing folder and ``raw_table`` the table in schema raw. ``raw_schema`` is the
+    DuckDB column list of that table (without the bookkeeping columns that
+    :mod:`pipelines.warehouse` adds), which is the contract with dbt staging.
+    """
+
+    name: ClassVar[str]
+    raw_table: ClassVar[str]
+    date_column: ClassVar[str]
+    raw_schema: ClassVar[dict[str, str]]
+
+    def sniff(self, path: Path, head: bytes) -> bool: ...
+
+    def parse(self, path: Path, data: bytes, listing_date: dt.date | None) -> ParsedFile: ...
+
+    def listing_date_from_name(self, path: Path) -> dt.date | None: ...
+
+
+def decode_utf8(path: str | Path, data: bytes) -> str:
+    """Strict UTF-8 with a BOM tolerated; errors name the line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileParseError(path, line, f"invalid UTF-8 at byte {exc.start}") from exc

@@ -1,0 +1,227 @@
+"""Hugging Face Daily Papers: files of the ``api/daily_papers`` endpoint.
+
+Every quirk of the real feed is handled here (see shared/data SOURCE.md):
+arrays of objects, arrays holding Python ``repr`` strings, ``{"status", "data"}``
+wrappers, ``no_data`` objects and files that hold only ``1``. Keys the parser
+does not know are listed in ``unknown_keys`` and kept in ``record_json``.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, decode_utf8
+from pipelines.sources.text_keys import is_arxiv_id, title_key
+
+KNOWN_TOP_KEYS = frozenset(
+    {
+        "paper", "title", "publishedAt", "numComments", "mediaUrl", "thumbnail",
+        "mediaUrls", "submittedBy", "isAuthorParticipating", "summary",
+    }
+)  # fmt: skip
+KNOWN_PAPER_KEYS = frozenset(
+    {
+        "id", "authors", "publishedAt", "title", "summary", "upvotes", "discussionId",
+        "githubRepo", "projectPage", "ai_keywords", "submittedOnDailyAt",
+        "submittedOnDailyBy", "mediaUrls", "ai_summary", "githubStars",
+    }
+)  # fmt: skip
+_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+class RecordRejected(ValueError):
+    """A record the marts cannot use; the message is the quarantine reason."""
+
+
+def _count(value: Any, field: str, *, required: bool) -> int | None:
+    if value is None:
+        if required:
+            raise RecordRejected(f"missing {field}")
+        return None
+    # bool is an int subclass in Python; a true/false vote count is a type error.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordRejected(f"{field} is {type(value).__name__} {value!r:.40}, expected a non-negative integer")
+    if value < 0:
+        raise RecordRejected(f"{field} is negative ({value})")
+    return value
+
+
+def _text(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordRejected(f"{field} is {type(value).__name__}, expected a string")
+    return value
+
+
+def _username(record: dict[str, Any], paper: dict[str, Any]) -> tuple[str | None, str | None]:
+    # Two user-object shapes hold the same username: submittedBy.name and
+    # paper.submittedOnDailyBy.user.
+    for user, key in ((record.get("submittedBy"), "name"), (paper.get("submittedOnDailyBy"), "user")):
+        if isinstance(user, dict) and isinstance(user.get(key), str):
+            fullname = user.get("fullname")
+            return user[key], fullname if isinstance(fullname, str) else None
+    return None, None
+
+
+def _authors(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordRejected(f"paper.authors is {type(value).__name__}, expected a list")
+    authors = []
+    for author in value:
+        if not isinstance(author, dict) or not isinstance(author.get("name"), str):
+            raise RecordRejected(f"paper.authors holds an entry without a name: {author!r:.80}")
+        user = author.get("user")
+        username = user.get("user") if isinstance(user, dict) else None
+        authors.append({"name": author["name"], "hidden": bool(author.get("hidden", False)), "username": username})
+    return authors
+
+
+def _keywords(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise RecordRejected("paper.ai_keywords is not a list of strings")
+    return value
+
+
+def flatten_record(record: Any) -> dict[str, Any]:
+    """One API item to one raw row, or RecordRejected with the reason."""
+    if not isinstance(record, dict):
+        raise RecordRejected(f"record is a {type(record).__name__}, expected an object")
+    paper = record.get("paper")
+    if not isinstance(paper, dict):
+        raise RecordRejected("missing paper object" if paper is None else "paper is not an object")
+    arxiv_id = paper.get("id")
+    if arxiv_id is None or arxiv_id == "":
+        raise RecordRejected("missing paper.id (arXiv id)")
+    if not isinstance(arxiv_id, str) or not is_arxiv_id(arxiv_id):
+        raise RecordRejected(f"paper.id {arxiv_id!r:.60} is not an arXiv id")
+    title = _text(record.get("title"), "title") or _text(paper.get("title"), "paper.title")
+    if not title or not title.strip():
+        raise RecordRejected("missing title")
+    submitted_by, submitted_by_fullname = _username(record, paper)
+    unknown = sorted(
+        [k for k in record if k not in KNOWN_TOP_KEYS] + [f"paper.{k}" for k in paper if k not in KNOWN_PAPER_KEYS]
+    )
+    return {
+        "arxiv_id": arxiv_id,
+        "title": title,
+        "paper_title": _text(paper.get("title"), "paper.title"),
+        "summary": _text(paper.get("summary"), "paper.summary") or _text(record.get("summary"), "summary"),
+        "authors": _authors(paper.get("authors")),
+        "paper_published_at": _text(paper.get("publishedAt"), "paper.publishedAt"),
+        "listing_published_at": _text(record.get("publishedAt"), "publishedAt"),
+        "submitted_on_daily_at": _text(paper.get("submittedOnDailyAt"), "paper.submittedOnDailyAt"),
+        "upvotes": _count(paper.get("upvotes"), "paper.upvotes", required=True),
+        "num_comments": _count(record.get("numComments"), "numComments", required=False),
+        "submitted_by": submitted_by,
+        "submitted_by_fullname": submitted_by_fullname,
+        "github_repo": _text(paper.get("githubRepo"), "paper.githubRepo"),
+        "github_stars": _count(paper.get("githubStars"), "paper.githubStars", required=False),
+        "project_page": _text(paper.get("projectPage"), "paper.projectPage"),
+        "ai_keywords": _keywords(paper.get("ai_keywords")),
+        "ai_summary": _text(paper.get("ai_summary"), "paper.ai_summary"),
+        "discussion_id": _text(paper.get("discussionId"), "paper.discussionId"),
+        "unknown_keys": unknown,
+        "record_json": json.dumps(record, ensure_ascii=False),
+        "title_key": title_key(title),
+    }
+
+
+def _decode_item(item: Any) -> tuple[Any, str]:
+    """Objects pass; Python-repr strings are read with literal_eval, never eval."""
+    if isinstance(item, str):
+        try:
+            return ast.literal_eval(item), "python_repr"
+        except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+            raise RecordRejected(f"string item is not a Python literal: {type(exc).__name__}") from exc
+    return item, "object"
+
+
+class HfDailyPapers:
+    name: ClassVar[str] = "hf_daily_papers"
+    raw_table: ClassVar[str] = "hf_daily_papers"
+    date_column: ClassVar[str] = "listing_date"
+    raw_schema: ClassVar[dict[str, str]] = {
+        "record_format": "VARCHAR",
+        "arxiv_id": "VARCHAR",
+        "title": "VARCHAR",
+        "paper_title": "VARCHAR",
+        "summary": "VARCHAR",
+        "authors": "STRUCT(name VARCHAR, hidden BOOLEAN, username VARCHAR)[]",
+        "paper_published_at": "VARCHAR",
+        "listing_published_at": "VARCHAR",
+        "submitted_on_daily_at": "VARCHAR",
+        "upvotes": "BIGINT",
+        "num_comments": "BIGINT",
+        "submitted_by": "VARCHAR",
+        "submitted_by_fullname": "VARCHAR",
+        "github_repo": "VARCHAR",
+        "github_stars": "BIGINT",
+        "project_page": "VARCHAR",
+        "ai_keywords": "VARCHAR[]",
+        "ai_summary": "VARCHAR",
+        "discussion_id": "VARCHAR",
+        "unknown_keys": "VARCHAR[]",
+        "record_json": "VARCHAR",
+        "title_key": "VARCHAR",
+    }
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        return path.suffix.lower() == ".json" and start in (b"[", b"{") or (start.isdigit() and len(head.strip()) <= 4)
+
+    def listing_date_from_name(self, path: Path) -> dt.date | None:
+        match = _DATE_IN_NAME.search(path.name)
+        return dt.date.fromisoformat(match.group(1)) if match else None
+
+    def parse(self, path: Path, data: bytes, listing_date: dt.date | None) -> ParsedFile:
+        text = decode_utf8(path, data)
+        if not text.strip():
+            raise FileParseError(path, 1, "empty file: expected a JSON array, a status object or the marker 1")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FileParseError(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
+
+        shape, items = self._items(path, document)
+        if listing_date is None and isinstance(document, dict) and isinstance(document.get("date"), str):
+            listing_date = dt.date.fromisoformat(document["date"])
+        listing_date = listing_date or self.listing_date_from_name(path)
+        if listing_date is None:
+            raise FileParseError(path, None, "cannot tell the listing date: name the file YYYY-MM-DD.json")
+
+        parsed = ParsedFile(listing_date=listing_date, file_shape=shape)
+        for position, item in enumerate(items):
+            try:
+                record, record_format = _decode_item(item)
+                row = flatten_record(record)
+            except RecordRejected as exc:
+                raw = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+                parsed.quarantined.append(Quarantined(position=position, reason=str(exc), raw_text=raw))
+                continue
+            parsed.rows.append({"position": position, "record_format": record_format, **row})
+        return parsed
+
+    @staticmethod
+    def _items(path: Path, document: Any) -> tuple[str, list[Any]]:
+        if isinstance(document, list):
+            return "array", document
+        if isinstance(document, dict):
+            if document.get("status") == "no_data":
+                return "no_data", []
+            if isinstance(document.get("data"), list):
+                return "wrapper", document["data"]
+            raise FileParseError(path, 1, f"JSON object without a data list (keys: {sorted(document)[:8]})")
+        # The upstream fetcher wrote the bare literal 1 on days with no list.
+        if isinstance(document, int) and not isinstance(document, bool):
+            return "marker", []
+        raise FileParseError(path, 1, f"top-level JSON {type(document).__name__} is not a daily-papers answer")

@@ -1,0 +1,33 @@
+"""Normalised keys shared by sources.
+
+The title key is computed in Python rather than SQL because DuckDB has no NFKC
+normalisation, and matching pages without ids to papers depends on it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\*?")
+_NON_WORD = re.compile(r"[^\w\s]|_")
+_SPACES = re.compile(r"\s+")
+_ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
+_ARXIV_OLD = re.compile(r"^[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7}$")
+
+
+def title_key(title: str | None) -> str | None:
+    """NFKC, casefold, drop LaTeX commands and punctuation, collapse whitespace."""
+    if title is None:
+        return None
+    text = unicodedata.normalize("NFKC", title).casefold()
+    text = _LATEX_COMMAND.sub(" ", text)
+    text = _NON_WORD.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def is_arxiv_id(value: str) -> bool:
+    """True for a bare arXiv id, new style (2406.11230) or old style (hep-th/9901001), with an optional vN."""
+    bare = re.sub(r"v\d+$", "", value)
+    return bool(_ARXIV_NEW.match(bare) or _ARXIV_OLD.match(bare))
