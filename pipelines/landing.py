@@ -115,10 +115,14 @@ def land_file(path: Path, home: Home) -> LandedFile:
     folder = home.landing_dir(source.name, parsed.listing_date.isoformat())
     folder.mkdir(parents=True, exist_ok=True)
 
-    existing = [p for p in folder.glob(f"*__{digest[:12]}*") if not p.name.endswith(".meta.json")]
+    # Dot-files are temporaries left by an interrupted write, not landed files.
+    existing = [
+        p for p in folder.glob(f"*__{digest[:12]}*") if not p.name.endswith(".meta.json") and not p.name.startswith(".")
+    ]
     destination = existing[0] if existing else folder / landed_name(parsed.listing_date, as_of, digest, path.suffix)
     if not existing:
         _write_immutable(destination, data)
+    if not destination.with_name(destination.name + ".meta.json").exists():  # also repairs a missing sidecar
         sidecar = {"source": source.name, "source_file": path.name, "sha256": digest, "as_of": as_of.isoformat()}
         _write_immutable(destination.with_name(destination.name + ".meta.json"), json.dumps(sidecar).encode())
     meta = read_sidecar(destination)

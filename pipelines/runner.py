@@ -86,8 +86,11 @@ def run_pipeline(
     from pipelines.definitions import defs  # deferred: loading definitions parses dbt when needed
     from pipelines.defs.ingestion import HF_RAW
     from pipelines.defs.publishing import PUBLISHED
+    from pipelines.defs.resources import WarehouseResource
 
     home.ensure()
+    os.environ["PAPERTRENDS_HOME"] = str(home.root)  # read by dbt's profile in its subprocess
+    os.environ["DBT_LOG_PATH"] = str(home.logs / "dbt")
     landed = land(inputs, home)
     if on_landed:
         on_landed(landed)
@@ -98,7 +101,7 @@ def run_pipeline(
     result = dg.materialize(
         [*(defs.assets or []), *(defs.asset_checks or [])],
         instance=_instance(home),
-        resources=defs.resources,
+        resources={**defs.resources, "warehouse": WarehouseResource(home_dir=str(home.root))},
         selection=selection,
         tags=tags,
         raise_on_error=False,

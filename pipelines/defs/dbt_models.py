@@ -13,6 +13,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
 from pipelines.defs.ingestion import HF_RAW, LEDGER, SEED_RAW
+from pipelines.defs.resources import WarehouseResource
+from pipelines.warehouse import ensure_raw_tables
 
 SOURCE_KEYS = {
     "hf_daily_papers": HF_RAW,
@@ -48,8 +50,13 @@ TRANSLATOR = PapertrendsTranslator(
 
 
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=TRANSLATOR, project=DBT_PROJECT)
-def papertrends_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def papertrends_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # dbt artifacts are run state: keep them under PAPERTRENDS_HOME, one folder per run.
+    target = warehouse.home.root / "dbt" / "runs" / context.run_id
+    # dbt's sources are the raw tables: they exist, if empty, before dbt looks.
+    with warehouse.connect() as con:
+        ensure_raw_tables(con)
+    yield from dbt.cli(["build"], context=context, target_path=target).stream()
 
 
 def mart_keys() -> list[dg.AssetKey]:

@@ -40,7 +40,10 @@ def resolve_page_date(month_day: str, newest_paper: dt.date | None) -> dt.date |
     if newest_paper is None:
         return None
     for year in (newest_paper.year, newest_paper.year + 1):
-        candidate = dt.datetime.strptime(f"{month_day} {year}", "%b %d %Y").date()
+        try:
+            candidate = dt.datetime.strptime(f"{month_day} {year}", "%b %d %Y").date()
+        except ValueError:  # "Feb 29" outside a leap year, "Feb 30"
+            continue
         if candidate >= newest_paper:
             return candidate
     return None

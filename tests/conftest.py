@@ -1,0 +1,56 @@
+"""Shared fixtures: temp homes, and pipeline runs reused across tests (a run costs seconds)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.settings import REPO_ROOT, SAMPLE_DIR, Home
+
+SHARED_DATA = Path(os.environ.get("PAPERTRENDS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+def shared_or_skip(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"full shared data set not present at {path} (it is in CI); the bundled sample tests still run")
+    return path
+
+
+def fresh_home(tmp_path_factory: pytest.TempPathFactory, name: str) -> Home:
+    home = Home(tmp_path_factory.mktemp(name)).ensure()
+    os.environ["PAPERTRENDS_HOME"] = str(home.root)
+    return home
+
+
+def query(database: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def mart_tables(database: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows in physical order: equal dicts mean identical tables."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+        ).fetchall()]
+        return {name: con.execute(f'SELECT * FROM marts."{name}"').fetchall() for name in names}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory):
+    from pipelines.runner import run_pipeline
+
+    home = fresh_home(tmp_path_factory, "sample_home")
+    summary = run_pipeline([SAMPLE_DIR], home)
+    assert summary.success, f"sample run failed: {summary.failed_steps} {summary.failed_checks}"
+    return home, summary
