@@ -241,7 +241,8 @@ def test_staged_suite_on_a_raw_like_view(con):
     con.execute("CREATE SCHEMA staging")
     con.execute(
         "CREATE VIEW staging.stg_hf_daily_papers__papers AS "
-        "SELECT * EXCLUDE (record_format, authors, ai_keywords) FROM raw.hf_daily_papers"
+        "SELECT * EXCLUDE (record_format, authors, ai_keywords) RENAME (arxiv_id AS arxiv_id_raw, title AS title_raw,"
+        " summary AS abstract, num_comments AS comments) FROM raw.hf_daily_papers"
     )
     outcome = validate_table(con, "staging.stg_hf_daily_papers__papers", "staged_papers")
     assert outcome.success is True and (outcome.evaluated, outcome.failed) == (14, 0)
