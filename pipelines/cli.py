@@ -51,7 +51,7 @@ def run(
             summary = run_pipeline(
                 paths,
                 where,
-                log_level="INFO" if verbose else "WARNING",
+                log_level="INFO" if verbose else "ERROR",
                 on_landed=lambda landed: console.print(
                     f"  landed {sum(f.newly_landed for f in landed)} new file(s), "
                     f"{len(landed) - sum(f.newly_landed for f in landed)} already landed"

@@ -48,7 +48,9 @@ def expand_inputs(paths: Iterable[Path]) -> list[Path]:
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")
+                if p.is_file()
+                and p.suffix.lower() in INPUT_SUFFIXES
+                and not p.name.startswith(".")
                 and not p.name.endswith(".meta.json")
             )
         else:
@@ -155,8 +157,11 @@ def landed_files(home: Home, source: str, dates: Iterable[str] | None = None) ->
     folders = sorted(root.glob("dt=*")) if dates is None else [root / f"dt={d}" for d in sorted(dates)]
     for folder in folders:
         if folder.is_dir():
-            yield from sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".meta.json")
-                              and not p.name.startswith("."))
+            yield from sorted(
+                p
+                for p in folder.iterdir()
+                if p.is_file() and not p.name.endswith(".meta.json") and not p.name.startswith(".")
+            )
 
 
-__all__ = ["FileParseError", "LandedFile", "SOURCES", "land", "landed_files", "expand_inputs", "resolve_as_of"]
+__all__ = ["SOURCES", "FileParseError", "LandedFile", "expand_inputs", "land", "landed_files", "resolve_as_of"]

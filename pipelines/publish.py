@@ -49,10 +49,13 @@ def publish(warehouse: Path, destination: Path) -> Path:
 def mart_row_counts(database: Path) -> dict[str, int]:
     con = duckdb.connect(str(database), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
-            [MARTS_SCHEMA],
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
         return {t: con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
     finally:
         con.close()

@@ -83,10 +83,13 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table, columns in tables.items():
         ddl = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
         con.execute(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table} ({ddl})")
-        present = {row[0] for row in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [RAW_SCHEMA, table],
-        ).fetchall()}
+        present = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                [RAW_SCHEMA, table],
+            ).fetchall()
+        }
         for name, kind in columns.items():
             if name not in present:  # new parser versions add columns; old rows keep NULL
                 con.execute(f'ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN "{name}" {kind}')
@@ -121,13 +124,30 @@ def ingest(con: duckdb.DuckDBPyConnection, home: Home, source_name: str, dates: 
         common = {"landing_path": relative, "source_file": meta["source_file"]}
         rows.extend({**common, source.date_column: listing_date, "as_of": as_of, **row} for row in parsed.rows)
         quarantine.extend(
-            {**common, "source": source.name, "listing_date": listing_date, "position": q.position,
-             "line_number": q.line_number, "reason": q.reason, "raw_text": q.raw_text}
+            {
+                **common,
+                "source": source.name,
+                "listing_date": listing_date,
+                "position": q.position,
+                "line_number": q.line_number,
+                "reason": q.reason,
+                "raw_text": q.raw_text,
+            }
             for q in parsed.quarantined
         )
-        files.append({**common, "source": source.name, "sha256": meta["sha256"], "listing_date": listing_date,
-                      "as_of": as_of, "file_shape": parsed.file_shape, "records_read": parsed.records_read,
-                      "records_accepted": len(parsed.rows), "records_quarantined": len(parsed.quarantined)})
+        files.append(
+            {
+                **common,
+                "source": source.name,
+                "sha256": meta["sha256"],
+                "listing_date": listing_date,
+                "as_of": as_of,
+                "file_shape": parsed.file_shape,
+                "records_read": parsed.records_read,
+                "records_accepted": len(parsed.rows),
+                "records_quarantined": len(parsed.quarantined),
+            }
+        )
 
     frames = {
         source.raw_table: (_frame(rows, columns), source.date_column),

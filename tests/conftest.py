@@ -38,9 +38,12 @@ def mart_tables(database: Path) -> dict[str, list[tuple]]:
     """Every mart's rows in physical order: equal dicts mean identical tables."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
-        ).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         return {name: con.execute(f'SELECT * FROM marts."{name}"').fetchall() for name in names}
     finally:
         con.close()

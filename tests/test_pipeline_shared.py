@@ -63,7 +63,9 @@ def test_titles_are_clean(daily_run):
     )
     assert dirty == [(0,)]
     # The raw layer kept the hard wraps, so the cleaning really happened.
-    wrapped = query(home.published, "SELECT count(*) FROM raw.hf_daily_papers WHERE paper_title LIKE '%' || chr(10) || '%'")
+    wrapped = query(
+        home.published, "SELECT count(*) FROM raw.hf_daily_papers WHERE paper_title LIKE '%' || chr(10) || '%'"
+    )
     # SOURCE.md quotes 2,042; counting every record, repr strings included, gives 2,201.
     assert wrapped[0][0] == 2201
 

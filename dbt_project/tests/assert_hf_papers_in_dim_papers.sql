@@ -1,3 +1,5 @@
+{{ config(meta={"dagster": {"ref": {"name": "dim_papers"}}}) }}
+
 -- Every HF record becomes exactly one dim_papers row for its normalised id, and every day's
 -- final list is fully present in dim_papers with that day no later than first_listed_on.
 select

@@ -13,6 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
 from pipelines.defs.ingestion import HF_RAW, LEDGER, SEED_RAW
+from pipelines.defs.metadata import table_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.warehouse import ensure_raw_tables
 
@@ -56,7 +57,16 @@ def papertrends_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     # dbt's sources are the raw tables: they exist, if empty, before dbt looks.
     with warehouse.connect() as con:
         ensure_raw_tables(con)
-    yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    # dagster-dbt's fetch_row_counts() keeps a dbt adapter connection open in this
+    # process, which locks DuckDB; count rows ourselves once dbt has exited.
+    events = list(dbt.cli(["build"], context=context, target_path=target).stream())
+    with warehouse.connect(read_only=True) as con:
+        for event in events:
+            if isinstance(event, dg.Output):
+                layer, model = context.asset_key_for_output(event.output_name).path
+                extra = table_metadata(con, layer, model, preview=layer == "marts")
+                event = event.with_metadata({**event.metadata, **extra})
+            yield event
 
 
 def mart_keys() -> list[dg.AssetKey]:

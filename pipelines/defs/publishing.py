@@ -1,13 +1,14 @@
 """The publish asset: runs only after every upstream asset and blocking check succeeded."""
 
 import dagster as dg
-import duckdb
 
 from pipelines.defs.dbt_models import mart_keys
 from pipelines.defs.ingestion import HF_RAW, LEDGER, SEED_RAW
+from pipelines.defs.metadata import query_markdown
 from pipelines.defs.quality import STAGED_PAPERS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.publish import mart_row_counts, publish
+from pipelines.warehouse import connect
 
 PUBLISHED = dg.AssetKey(["published", "papertrends"])
 PREVIEW_SQL = """
@@ -31,12 +32,6 @@ def failed_checks_in_run(context: dg.AssetExecutionContext) -> list[str]:
     return sorted(failed)
 
 
-def _markdown(columns: list[str], rows: list[tuple]) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
-    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 @dg.asset(
     key=PUBLISHED,
     group_name="publish",
@@ -55,17 +50,13 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         )
     path = publish(warehouse.home.warehouse, warehouse.home.published)
     counts = mart_row_counts(path)
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        cursor = con.execute(PREVIEW_SQL)
-        preview = _markdown([d[0] for d in cursor.description], cursor.fetchall())
-    finally:
-        con.close()
+    with connect(path, read_only=True) as con:
+        preview = query_markdown(con, PREVIEW_SQL)
     context.log.info(f"published {path}")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "row_counts": dg.MetadataValue.json(counts),
-            "top_trending_this_week": dg.MetadataValue.md(preview),
+            "top_trending_this_week": preview,
         }
     )

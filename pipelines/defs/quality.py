@@ -39,7 +39,9 @@ staged_papers_suite = _suite_check(
 )
 
 
-@dg.asset_check(asset=LEDGER, blocking=True, description="Every record read is accepted or quarantined, and nothing else.")
+@dg.asset_check(
+    asset=LEDGER, blocking=True, description="Every record read is accepted or quarantined, and nothing else."
+)
 def records_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect(read_only=True) as con:
         mismatches = con.execute(

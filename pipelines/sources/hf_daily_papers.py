@@ -177,7 +177,9 @@ class HfDailyPapers:
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        return path.suffix.lower() == ".json" and start in (b"[", b"{") or (start.isdigit() and len(head.strip()) <= 4)
+        return (path.suffix.lower() == ".json" and start in (b"[", b"{")) or (
+            start.isdigit() and len(head.strip()) <= 4
+        )
 
     def listing_date_from_name(self, path: Path) -> dt.date | None:
         match = _DATE_IN_NAME.search(path.name)

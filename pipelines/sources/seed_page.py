@@ -91,9 +91,7 @@ class SeedPage:
                 quarantined.append(Quarantined(position, str(exc), raw, line_number=block[0][0]))
 
         if listing_date is None:
-            newest = max(
-                (dt.datetime.strptime(r["paper_date_text"], "%b %d, %Y").date() for r in rows), default=None
-            )
+            newest = max((dt.datetime.strptime(r["paper_date_text"], "%b %d, %Y").date() for r in rows), default=None)
             page_dates = [p[1][0] for p in header if _PAGE_DATE.match(p[1][0])]
             listing_date = resolve_page_date(page_dates[-1], newest) if page_dates else newest
         if listing_date is None:
@@ -104,7 +102,9 @@ class SeedPage:
     def _block(block: list[tuple[int, list[str]]]) -> dict[str, Any]:
         *texts, (_, meta) = block
         if len(texts) != 2 or len(texts[0][1]) != 1:
-            raise ValueError(f"expected a one-line title and an abstract before the authors line, got {len(texts)} paragraphs")
+            raise ValueError(
+                f"expected a one-line title and an abstract before the authors line, got {len(texts)} paragraphs"
+            )
         (title_line, title_lines), (_, abstract_lines) = texts
         if len(meta) != 3 or meta[1].strip() != "·":
             raise ValueError("authors line is not followed by '·' and a date line")

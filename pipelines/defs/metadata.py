@@ -1,0 +1,32 @@
+"""Metadata helpers: what the Dagster UI shows about a table."""
+
+import dagster as dg
+import duckdb
+
+PREVIEW_ROWS = 5
+PREVIEW_TEXT_WIDTH = 80
+
+
+def markdown_table(columns: list[str], rows: list[tuple]) -> str:
+    def cell(value: object) -> str:
+        text = str(value).replace("\n", " ").replace("|", "\\|")
+        return text if len(text) <= PREVIEW_TEXT_WIDTH else text[: PREVIEW_TEXT_WIDTH - 1] + "…"
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def query_markdown(con: duckdb.DuckDBPyConnection, sql: str) -> dg.MetadataValue:
+    cursor = con.execute(sql)
+    return dg.MetadataValue.md(markdown_table([d[0] for d in cursor.description], cursor.fetchall()))
+
+
+def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, *, preview: bool) -> dict:
+    relation = f'"{schema}"."{table}"'
+    metadata: dict = {
+        "dagster/row_count": dg.MetadataValue.int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
+    }
+    if preview:
+        metadata["preview"] = query_markdown(con, f"SELECT * FROM {relation} LIMIT {PREVIEW_ROWS}")
+    return metadata
