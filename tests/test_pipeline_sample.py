@@ -11,7 +11,7 @@ import sys
 from conftest import fresh_home, mart_tables, query
 
 from pipelines.runner import run_pipeline
-from pipelines.settings import SAMPLE_DIR
+from pipelines.settings import REPO_ROOT, SAMPLE_DIR
 
 EXPECTED_MARTS = {
     "dim_papers", "fct_paper_snapshots", "trending_papers", "dim_topics", "paper_topics",
@@ -165,3 +165,23 @@ def test_cli_names_bad_file_and_line(tmp_path):
     out = result.stdout.replace("\n", "")
     assert "2025-03-18.json:4" in out and "invalid JSON" in out
     assert not (tmp_path / "home" / "raw" / "hf_daily_papers").exists()
+
+
+def test_bad_records_are_quarantined_not_lost(tmp_path_factory):
+    """A file with 2 good and 8 bad records: the good ones are papers, the bad ones keep their reasons."""
+    home = fresh_home(tmp_path_factory, "quarantine_home")
+    summary = run_pipeline([REPO_ROOT / "tests" / "fixtures" / "hf" / "2024-06-10_bad_records.json"], home)
+    assert summary.success and summary.published == home.published
+    assert (summary.records_read, summary.records_quarantined, summary.papers) == (10, 8, 2)
+    rows = query(
+        home.published,
+        "SELECT position, reason, source_file, raw_text FROM marts.quarantined_records ORDER BY position",
+    )
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5, 6, 7, 8]
+    reasons = {r[0]: r[1] for r in rows}
+    assert reasons[1] == "missing paper.id (arXiv id)"
+    assert reasons[3] == "paper.upvotes is negative (-3)"
+    assert reasons[8] == "record is a list, expected an object"
+    assert all(r[2] == "2024-06-10_bad_records.json" for r in rows)
+    assert '"upvotes": -3' in rows[2][3]
+    assert {c.name: c.passed for c in summary.checks}["records_reconcile"] is True
