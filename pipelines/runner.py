@@ -15,7 +15,7 @@ import dagster as dg
 
 from pipelines.landing import LandedFile, land
 from pipelines.settings import Home
-from pipelines.sources.hf_daily_papers import HfDailyPapers
+from pipelines.sources import SOURCES
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -84,7 +84,7 @@ def run_pipeline(
 ) -> RunSummary:
     """Land ``inputs`` (FileParseError on a bad file), then build, check and publish."""
     from pipelines.definitions import defs  # deferred: loading definitions parses dbt when needed
-    from pipelines.defs.ingestion import HF_RAW
+    from pipelines.defs.ingestion import PARTITIONED_RAW_KEYS
     from pipelines.defs.publishing import PUBLISHED
     from pipelines.defs.resources import WarehouseResource
 
@@ -94,10 +94,13 @@ def run_pipeline(
     landed = land(inputs, home)
     if on_landed:
         on_landed(landed)
-    hf_days = sorted({f.listing_date.isoformat() for f in landed if f.source == HfDailyPapers.name})
+    # Partitioned sources are ingested over the range of days this input touched.
+    days = sorted({f.listing_date.isoformat() for f in landed if SOURCES[f.source].partitioned})
 
-    selection = dg.AssetSelection.all() if hf_days else dg.AssetSelection.all() - dg.AssetSelection.keys(HF_RAW)
-    tags = {RANGE_START_TAG: hf_days[0], RANGE_END_TAG: hf_days[-1]} if hf_days else {}
+    selection = dg.AssetSelection.all()
+    if not days:
+        selection = selection - dg.AssetSelection.keys(*PARTITIONED_RAW_KEYS)
+    tags = {RANGE_START_TAG: days[0], RANGE_END_TAG: days[-1]} if days else {}
     result = dg.materialize(
         [*(defs.assets or []), *(defs.asset_checks or [])],
         instance=_instance(home),

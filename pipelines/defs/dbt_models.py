@@ -12,14 +12,13 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
-from pipelines.defs.ingestion import HF_RAW, LEDGER, SEED_RAW
+from pipelines.defs.ingestion import LEDGER, raw_key
 from pipelines.defs.metadata import table_metadata
 from pipelines.defs.resources import WarehouseResource
+from pipelines.sources import SOURCES
 from pipelines.warehouse import ensure_raw_tables
 
-SOURCE_KEYS = {
-    "hf_daily_papers": HF_RAW,
-    "seed_page_papers": SEED_RAW,
+SOURCE_KEYS = {source.raw_table: raw_key(source) for source in SOURCES.values()} | {
     "landed_files": LEDGER,
     "quarantine": LEDGER,
 }

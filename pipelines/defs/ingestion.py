@@ -1,18 +1,22 @@
-"""Ingestion assets: landed files of a source into its raw table.
+"""Ingestion assets: the landed files of each source into its raw table, one asset per source.
 
 Landing itself (input files to ``raw/<source>/dt=…/``) happens before a run, in
-:mod:`pipelines.landing`; these assets read only what has landed.
+:mod:`pipelines.landing`; these assets read only what has landed. A new source
+registered in :data:`pipelines.sources.SOURCES` gets its asset here for free.
 """
 
 import dagster as dg
 
 from pipelines.defs.partitions import DAILY
 from pipelines.defs.resources import WarehouseResource
+from pipelines.sources import SOURCES, Source
 from pipelines.warehouse import IngestStats, ingest
 
-HF_RAW = dg.AssetKey(["raw", "hf_daily_papers"])
-SEED_RAW = dg.AssetKey(["raw", "seed_page_papers"])
 LEDGER = dg.AssetKey(["raw", "ingestion_ledger"])
+
+
+def raw_key(source: Source) -> dg.AssetKey:
+    return dg.AssetKey(["raw", source.raw_table])
 
 
 def _metadata(stats: IngestStats) -> dict[str, dg.MetadataValue]:
@@ -24,40 +28,38 @@ def _metadata(stats: IngestStats) -> dict[str, dg.MetadataValue]:
     }
 
 
-@dg.asset(
-    key=HF_RAW,
-    group_name="ingestion",
-    partitions_def=DAILY,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"python", "duckdb"},
-    description="Hugging Face api/daily_papers records of the landed files, one row per record per file version.",
-)
-def hf_daily_papers_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    # A backfill arrives as one run over a range of days: ingest them together.
-    days = context.partition_keys
-    with warehouse.connect() as con:
-        stats = ingest(con, warehouse.home, "hf_daily_papers", days)
-    context.log.info(f"{len(days)} day(s): {stats}")
-    return dg.MaterializeResult(metadata=_metadata(stats))
+def raw_asset(source: Source) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=raw_key(source),
+        group_name="ingestion",
+        partitions_def=DAILY if source.partitioned else None,
+        # A backfill arrives as one run over a range of days: ingest them together.
+        backfill_policy=dg.BackfillPolicy.single_run() if source.partitioned else None,
+        kinds={"python", "duckdb"},
+        description=source.description,
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        days = context.partition_keys if source.partitioned else None
+        with warehouse.connect() as con:
+            stats = ingest(con, warehouse.home, source.name, days)
+        context.log.info(f"{len(days) if days else 'all'} day(s): {stats}")
+        return dg.MaterializeResult(metadata=_metadata(stats))
+
+    return _asset
 
 
-@dg.asset(
-    key=SEED_RAW,
-    group_name="ingestion",
-    kinds={"python", "duckdb"},
-    description="Papers of scraped Daily Papers listing pages (no ids), one row per paper block.",
-)
-def seed_page_raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        stats = ingest(con, warehouse.home, "seed_page", None)
-    context.log.info(str(stats))
-    return dg.MaterializeResult(metadata=_metadata(stats))
+RAW_ASSETS = {name: raw_asset(source) for name, source in SOURCES.items()}
+RAW_KEYS = [raw_key(source) for source in SOURCES.values()]
+PARTITIONED_RAW_KEYS = [raw_key(source) for source in SOURCES.values() if source.partitioned]
+HF_RAW = raw_key(SOURCES["hf_daily_papers"])
+hf_daily_papers_raw = RAW_ASSETS["hf_daily_papers"]
+seed_page_raw = RAW_ASSETS["seed_page"]
 
 
 @dg.asset(
     key=LEDGER,
     group_name="ingestion",
-    deps=[HF_RAW, SEED_RAW],
+    deps=RAW_KEYS,
     kinds={"duckdb"},
     description="raw.landed_files and raw.quarantine: what every landed file yielded, and every record set aside.",
 )
@@ -80,4 +82,4 @@ def ingestion_ledger(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
-assets = [hf_daily_papers_raw, seed_page_raw, ingestion_ledger]
+assets = [*RAW_ASSETS.values(), ingestion_ledger]

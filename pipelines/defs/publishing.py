@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.defs.dbt_models import mart_keys
-from pipelines.defs.ingestion import HF_RAW, LEDGER, SEED_RAW
+from pipelines.defs.ingestion import LEDGER, RAW_KEYS
 from pipelines.defs.metadata import query_markdown
 from pipelines.defs.quality import STAGED_PAPERS
 from pipelines.defs.resources import WarehouseResource
@@ -37,7 +37,7 @@ def failed_checks_in_run(context: dg.AssetExecutionContext) -> list[str]:
     group_name="publish",
     # The assets that carry Python blocking checks are direct deps so that a failed
     # check stops this step; dbt test failures already fail the dbt step upstream.
-    deps=[*mart_keys(), HF_RAW, SEED_RAW, LEDGER, STAGED_PAPERS],
+    deps=[*mart_keys(), *RAW_KEYS, LEDGER, STAGED_PAPERS],
     kinds={"duckdb"},
     description="Read-only analyst copy at $PAPERTRENDS_HOME/published/papertrends.duckdb, replaced atomically.",
 )

@@ -46,12 +46,16 @@ class ParsedFile:
 class Source(Protocol):
     """A source knows its files and turns one into raw rows.
 
-    ``name`` is the landing folder and ``raw_table`` the table in schema raw. ``raw_schema`` is the
+    ``name`` is the landing folder and ``raw_table`` the table in schema raw.
+    ``partitioned`` sources are ingested per listing day (the Dagster daily
+    partitions); the others are re-read whole on every run. ``raw_schema`` is the
     DuckDB column list of that table (without the bookkeeping columns that
     :mod:`pipelines.warehouse` adds), which is the contract with dbt staging.
     """
 
     name: ClassVar[str]
+    description: ClassVar[str]
+    partitioned: ClassVar[bool]
     raw_table: ClassVar[str]
     date_column: ClassVar[str]
     raw_schema: ClassVar[dict[str, str]]

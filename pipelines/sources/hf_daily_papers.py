@@ -148,6 +148,8 @@ def _decode_item(item: Any) -> tuple[Any, str]:
 
 class HfDailyPapers:
     name: ClassVar[str] = "hf_daily_papers"
+    description: ClassVar[str] = "Hugging Face api/daily_papers records, one row per record per file version."
+    partitioned: ClassVar[bool] = True
     raw_table: ClassVar[str] = "hf_daily_papers"
     date_column: ClassVar[str] = "listing_date"
     raw_schema: ClassVar[dict[str, str]] = {

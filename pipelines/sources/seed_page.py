@@ -51,6 +51,8 @@ def resolve_page_date(month_day: str, newest_paper: dt.date | None) -> dt.date |
 
 class SeedPage:
     name: ClassVar[str] = "seed_page"
+    description: ClassVar[str] = "Papers of scraped Daily Papers listing pages (no ids), one row per paper block."
+    partitioned: ClassVar[bool] = False
     raw_table: ClassVar[str] = "seed_page_papers"
     date_column: ClassVar[str] = "page_date"
     raw_schema: ClassVar[dict[str, str]] = {
