@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import tempfile
 import warnings
-from contextlib import nullcontext, redirect_stdout
+from contextlib import ExitStack, nullcontext, redirect_stdout
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from pipelines.settings import SAMPLE_DIR, home
+from pipelines.settings import SAMPLE_DIR, Home, home
 from pipelines.sources import FileParseError
 
 app = typer.Typer(help="papertrends: research-paper feeds to trend tables.", no_args_is_help=True, add_completion=False)
@@ -32,15 +35,126 @@ def run(
         typer.Option("--input", "-i", help="File or folder of feed files (repeatable). Default: the bundled sample."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's own log lines.")] = False,
+    hf_api: Annotated[
+        bool,
+        typer.Option("--hf-api", help="Fetch Daily Papers live from the Hugging Face API (needs --since/--until)."),
+    ] = False,
+    since: Annotated[str | None, typer.Option("--since", help="With --hf-api: first list day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="With --hf-api: last list day, YYYY-MM-DD.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url", help="With --hf-api: API base URL (default $PAPERTRENDS_HF_BASE_URL or huggingface.co)."
+        ),
+    ] = None,
+    min_interval: Annotated[
+        float, typer.Option("--min-interval", min=0, help="With --hf-api: polite seconds between API requests.")
+    ] = 1.0,
 ) -> None:
     """Ingest, build every dbt model, run every check, and publish the analyst copy."""
-    from pipelines.runner import run_pipeline
-
+    days = _hf_api_days(hf_api, since, until, base_url)
     where = home().ensure()
-    paths = inputs or [SAMPLE_DIR]
     log_path = where.logs / "last_run.log"
     warnings.filterwarnings("ignore", category=Warning, module="dagster")
     console.print(f"[bold]papertrends run[/] home={where.root}")
+    with ExitStack() as stack:
+        failed_days: dict[dt.date, str] = {}
+        paths = list(inputs or [])
+        if days:
+            scratch = where.root / "tmp"
+            scratch.mkdir(parents=True, exist_ok=True)
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hf-api-", dir=scratch)))
+            written, failed_days = _fetch_hf_api(days, folder, base_url, min_interval)
+            if written:
+                paths.append(folder)  # holds exactly the days that were fetched whole
+            if not paths:
+                _report_failed_days(failed_days, published=False)
+                raise typer.Exit(1)
+        try:
+            _run_and_report(paths or [SAMPLE_DIR], where, log_path, verbose)
+        except typer.Exit:
+            if failed_days:
+                _report_failed_days(failed_days, published=False)
+            raise
+    if failed_days:
+        _report_failed_days(failed_days, published=True)
+        raise typer.Exit(1)
+
+
+def _fail_usage(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/] {escape(message)}")
+    return typer.Exit(2)
+
+
+def _hf_api_days(hf_api: bool, since: str | None, until: str | None, base_url: str | None) -> list[dt.date]:
+    """The days to fetch, or exit 2 with a clear error."""
+    if not hf_api:
+        if since or until or base_url:
+            raise _fail_usage("--since, --until and --base-url go with --hf-api")
+        return []
+    if not since or not until:
+        raise _fail_usage("--hf-api needs both --since YYYY-MM-DD and --until YYYY-MM-DD")
+    parsed = []
+    for flag, value in (("--since", since), ("--until", until)):
+        try:
+            if len(value) != 10:
+                raise ValueError
+            parsed.append(dt.date.fromisoformat(value))
+        except ValueError:
+            raise _fail_usage(f"{flag} {value!r} is not a date: use YYYY-MM-DD, e.g. 2025-01-06") from None
+    start, end = parsed
+    if end < start:
+        raise _fail_usage(f"--until {end} is before --since {start}")
+    if base_url is not None:
+        from pipelines.fetch.hf_api import HfApiConfig
+
+        try:
+            HfApiConfig(base_url=base_url)
+        except ValueError as exc:
+            raise _fail_usage(f"--base-url: {exc}") from None
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _fetch_hf_api(
+    days: list[dt.date], folder: Path, base_url: str | None, min_interval: float
+) -> tuple[list[Path], dict[dt.date, str]]:
+    """Fetch every day into ``folder``, printing each day, each fault and each failed day."""
+    from pipelines.fetch.hf_api import DayOutcome, HfApiClient, HfApiConfig, fetch_dates_to_folder
+
+    config = HfApiConfig(base_url=base_url, min_interval=min_interval)
+    console.print(f"  fetching {len(days)} day(s) {days[0]} … {days[-1]} from {config.endpoint}", highlight=False)
+
+    def progress(outcome: DayOutcome) -> None:
+        for fault in outcome.faults:
+            console.print(f"    [yellow]fault:[/] {escape(str(fault))}", highlight=False, soft_wrap=True)
+        if outcome.ok:
+            console.print(f"  {outcome.day}: {outcome.papers} paper(s), {outcome.pages} page(s)", highlight=False)
+        else:
+            console.print(
+                f"  [red]{outcome.day}: FAILED, nothing written:[/] {escape(outcome.error or '')}",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+    with console.status("fetching from the Hugging Face API…"), HfApiClient(config) as client:
+        report = fetch_dates_to_folder(days, folder, client, on_day=progress)
+    console.print(
+        f"  fetched {len(report.written)} of {len(days)} day(s), {report.papers} paper(s), {len(report.faults)} fault(s)"
+    )
+    return report.written, report.failed
+
+
+def _report_failed_days(failed: dict[dt.date, str], *, published: bool) -> None:
+    names = ", ".join(day.isoformat() for day in failed)
+    rest = "the other days were published" if published else "nothing was published"
+    console.print(f"[red]failed day(s): {names}[/] ({rest})", soft_wrap=True)
+    for day, why in failed.items():
+        console.print(f"  [red]{day}:[/] {escape(why)}", highlight=False, soft_wrap=True)
+
+
+def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: bool) -> None:
+    from pipelines.runner import run_pipeline
+
     try:
         with console.status("landing input files…"):
             from pipelines.landing import expand_inputs

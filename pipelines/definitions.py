@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.defs import ingestion, quality
 from pipelines.defs.dbt_models import papertrends_dbt_models
+from pipelines.defs.inbox_sensor import inbox_sensor
 from pipelines.defs.publishing import published_warehouse
 from pipelines.defs.resources import default_resources
 from pipelines.defs.schedules import daily_job, daily_schedule
@@ -13,5 +14,6 @@ defs = dg.Definitions(
     asset_checks=quality.checks,
     jobs=[daily_job],
     schedules=[daily_schedule],
+    sensors=[inbox_sensor],
     resources=default_resources(),
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.inbox import InboxResult, process_inbox
 from pipelines.landing import LandedFile, land
 from pipelines.settings import Home
 from pipelines.sources import SOURCES
@@ -42,6 +43,7 @@ class RunSummary:
     records_read: int = 0
     records_quarantined: int = 0
     papers: int = 0
+    inbox: InboxResult | None = None
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -75,6 +77,11 @@ def _summarise(home: Home, summary: RunSummary) -> None:
             summary.papers = con.execute("SELECT count(*) FROM marts.dim_papers").fetchone()[0] if has_papers else 0
 
 
+def partitioned_days(landed: Sequence[LandedFile]) -> list[str]:
+    """Partitioned sources are ingested over the range of days the landed files touch."""
+    return sorted({f.listing_date.isoformat() for f in landed if SOURCES[f.source].partitioned})
+
+
 def run_pipeline(
     inputs: Sequence[Path],
     home: Home,
@@ -91,11 +98,15 @@ def run_pipeline(
     home.ensure()
     os.environ["PAPERTRENDS_HOME"] = str(home.root)  # read by dbt's profile in its subprocess
     os.environ["DBT_LOG_PATH"] = str(home.logs / "dbt")
-    landed = land(inputs, home)
+    # The inbox is an input like any folder, except that its files move (exactly once)
+    # and unreadable ones are set aside instead of stopping the run.
+    is_inbox = [Path(p).resolve() == home.inbox.resolve() for p in inputs]
+    inbox = process_inbox(home) if any(is_inbox) else None
+    landed = land([p for p, skip in zip(inputs, is_inbox, strict=True) if not skip], home)
+    landed += inbox.landed if inbox else []
     if on_landed:
         on_landed(landed)
-    # Partitioned sources are ingested over the range of days this input touched.
-    days = sorted({f.listing_date.isoformat() for f in landed if SOURCES[f.source].partitioned})
+    days = partitioned_days(landed)
 
     selection = dg.AssetSelection.all()
     if not days:
@@ -110,7 +121,7 @@ def run_pipeline(
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
-    summary = RunSummary(landed=landed, run_id=result.run_id, success=result.success)
+    summary = RunSummary(landed=landed, run_id=result.run_id, success=result.success, inbox=inbox)
     for evaluation in result.get_asset_check_evaluations():
         summary.checks.append(
             CheckOutcome(

@@ -38,6 +38,10 @@ class Home:
         return self.root / "dagster"
 
     @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 

@@ -43,6 +43,17 @@ QUARANTINE_COLUMNS = {
     "reason": "VARCHAR",
     "raw_text": "VARCHAR",
 }
+INGESTION_RUNS_COLUMNS = {
+    "run_id": "VARCHAR",
+    "ingested_at": "TIMESTAMP",
+    "source": "VARCHAR",
+    "landing_path": "VARCHAR",
+    "source_file": "VARCHAR",
+    "listing_date": "DATE",
+    "records_read": "BIGINT",
+    "records_accepted": "BIGINT",
+    "records_quarantined": "BIGINT",
+}
 _POLARS_TYPES: dict[str, pl.DataType] = {
     "VARCHAR": pl.Utf8(),
     "BIGINT": pl.Int64(),
@@ -78,7 +89,11 @@ def _frame(rows: list[dict], columns: dict[str, str]) -> pl.DataFrame:
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
-    tables = {"landed_files": LANDED_FILES_COLUMNS, "quarantine": QUARANTINE_COLUMNS}
+    tables = {
+        "landed_files": LANDED_FILES_COLUMNS,
+        "quarantine": QUARANTINE_COLUMNS,
+        "ingestion_runs": INGESTION_RUNS_COLUMNS,
+    }
     tables |= {source.raw_table: source_columns(source) for source in SOURCES.values()}
     for table, columns in tables.items():
         ddl = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
@@ -104,11 +119,20 @@ class IngestStats:
     records_quarantined: int
 
 
-def ingest(con: duckdb.DuckDBPyConnection, home: Home, source_name: str, dates: Iterable[str] | None) -> IngestStats:
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    home: Home,
+    source_name: str,
+    dates: Iterable[str] | None,
+    *,
+    run_id: str | None = None,
+) -> IngestStats:
     """Replace the raw rows of ``source_name`` for ``dates`` (all landed days when None) with what landing holds.
 
     Delete-then-insert inside one transaction makes a rerun of a partition
-    give the same rows, and a crash leave the previous ones.
+    give the same rows, and a crash leave the previous ones. With ``run_id``,
+    what each file yielded is also appended to ``raw.ingestion_runs``, the
+    audit log that, unlike every other table, grows with each run.
     """
     source = SOURCES[source_name]
     dates = None if dates is None else sorted(set(dates))
@@ -154,6 +178,16 @@ def ingest(con: duckdb.DuckDBPyConnection, home: Home, source_name: str, dates: 
         "landed_files": (_frame(files, LANDED_FILES_COLUMNS), "listing_date"),
         "quarantine": (_frame(quarantine, QUARANTINE_COLUMNS), "listing_date"),
     }
+    audit = _frame(
+        [
+            {"run_id": run_id, "ingested_at": ingested_at, **{k: f[k] for k in INGESTION_RUNS_COLUMNS if k in f}}
+            for f in files
+            for ingested_at in [dt.datetime.now(dt.UTC).replace(tzinfo=None)]
+        ]
+        if run_id
+        else [],
+        INGESTION_RUNS_COLUMNS,
+    )
     ensure_raw_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -168,6 +202,13 @@ def ingest(con: duckdb.DuckDBPyConnection, home: Home, source_name: str, dates: 
                 )
             con.register("incoming", frame.to_arrow())
             con.execute(f"INSERT INTO {RAW_SCHEMA}.{table} BY NAME SELECT * FROM incoming")
+            con.unregister("incoming")
+        if run_id:
+            con.execute(
+                f"DELETE FROM {RAW_SCHEMA}.ingestion_runs WHERE run_id = ? AND source = ?", [run_id, source.name]
+            )
+            con.register("incoming", audit.to_arrow())
+            con.execute(f"INSERT INTO {RAW_SCHEMA}.ingestion_runs BY NAME SELECT * FROM incoming")
             con.unregister("incoming")
         con.execute("COMMIT")
     except BaseException:

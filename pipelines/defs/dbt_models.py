@@ -21,6 +21,7 @@ from pipelines.warehouse import ensure_raw_tables
 SOURCE_KEYS = {source.raw_table: raw_key(source) for source in SOURCES.values()} | {
     "landed_files": LEDGER,
     "quarantine": LEDGER,
+    "ingestion_runs": LEDGER,
 }
 
 
@@ -58,7 +59,11 @@ def papertrends_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         ensure_raw_tables(con)
     # dagster-dbt's fetch_row_counts() keeps a dbt adapter connection open in this
     # process, which locks DuckDB; count rows ourselves once dbt has exited.
-    events = list(dbt.cli(["build"], context=context, target_path=target).stream())
+    invocation = dbt.cli(["build"], context=context, target_path=target)
+    events = list(invocation.stream())
+    # The event stream ends when dbt closes stdout, which can be before the
+    # process exits and releases its DuckDB lock: wait for the exit itself.
+    invocation.process.wait()
     with warehouse.connect(read_only=True) as con:
         for event in events:
             if isinstance(event, dg.Output):

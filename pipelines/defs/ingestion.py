@@ -41,7 +41,7 @@ def raw_asset(source: Source) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         days = context.partition_keys if source.partitioned else None
         with warehouse.connect() as con:
-            stats = ingest(con, warehouse.home, source.name, days)
+            stats = ingest(con, warehouse.home, source.name, days, run_id=context.run_id)
         context.log.info(f"{len(days) if days else 'all'} day(s): {stats}")
         return dg.MaterializeResult(metadata=_metadata(stats))
 

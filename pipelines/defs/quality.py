@@ -9,6 +9,7 @@ import dagster as dg
 from pipelines.defs.ingestion import HF_RAW, LEDGER
 from pipelines.defs.resources import WarehouseResource
 from pipelines.quality.gx_suites import validate_table
+from pipelines.sources import SOURCES
 
 STAGED_PAPERS = dg.AssetKey(["staging", "stg_hf_daily_papers__papers"])
 
@@ -39,34 +40,48 @@ staged_papers_suite = _suite_check(
 )
 
 
+RECONCILE_SQL = """
+WITH accepted AS ({accepted}),
+quarantined AS (SELECT landing_path, count(*) AS n FROM raw.quarantine GROUP BY ALL),
+this_run AS (SELECT * FROM raw.ingestion_runs WHERE run_id = ?)
+SELECT f.landing_path, f.records_read, coalesce(a.n, 0) AS accepted, coalesce(q.n, 0) AS quarantined,
+       r.records_read AS audited_read, r.records_accepted AS audited_accepted
+FROM raw.landed_files AS f
+LEFT JOIN accepted AS a USING (landing_path)
+LEFT JOIN quarantined AS q USING (landing_path)
+LEFT JOIN this_run AS r USING (landing_path)
+WHERE f.records_read <> coalesce(a.n, 0) + coalesce(q.n, 0)
+   OR r.records_read <> r.records_accepted + r.records_quarantined
+   OR r.records_accepted <> coalesce(a.n, 0)
+ORDER BY f.landing_path
+"""
+
+
 @dg.asset_check(
-    asset=LEDGER, blocking=True, description="Every record read is accepted or quarantined, and nothing else."
+    asset=LEDGER,
+    blocking=True,
+    description="Every record read is accepted or quarantined, nothing else; this run's audit rows agree with the raw tables.",
 )
-def records_reconcile(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def records_reconcile(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    accepted = " UNION ALL ".join(
+        f"SELECT landing_path, count(*) AS n FROM raw.{source.raw_table} GROUP BY ALL" for source in SOURCES.values()
+    )
     with warehouse.connect(read_only=True) as con:
         mismatches = con.execute(
-            """
-            WITH accepted AS (
-                SELECT landing_path, count(*) AS n FROM raw.hf_daily_papers GROUP BY ALL
-                UNION ALL
-                SELECT landing_path, count(*) FROM raw.seed_page_papers GROUP BY ALL
-            ), quarantined AS (
-                SELECT landing_path, count(*) AS n FROM raw.quarantine GROUP BY ALL
-            )
-            SELECT f.landing_path, f.records_read, coalesce(a.n, 0) AS accepted, coalesce(q.n, 0) AS quarantined
-            FROM raw.landed_files AS f
-            LEFT JOIN accepted AS a USING (landing_path)
-            LEFT JOIN quarantined AS q USING (landing_path)
-            WHERE f.records_read <> coalesce(a.n, 0) + coalesce(q.n, 0)
-            ORDER BY f.landing_path
-            """
+            RECONCILE_SQL.format(accepted=accepted), [context.op_execution_context.run_id]
         ).fetchall()
+        audited = con.execute(
+            "SELECT count(*) FROM raw.ingestion_runs WHERE run_id = ?", [context.op_execution_context.run_id]
+        ).fetchone()[0]
     return dg.AssetCheckResult(
         passed=not mismatches,
-        description="records read = accepted + quarantined for every file"
+        description=f"records read = accepted + quarantined for every file ({audited} audited in this run)"
         if not mismatches
         else f"{len(mismatches)} file(s) do not reconcile, first: {mismatches[0]}",
-        metadata={"files_not_reconciling": dg.MetadataValue.int(len(mismatches))},
+        metadata={
+            "files_not_reconciling": dg.MetadataValue.int(len(mismatches)),
+            "files_audited_this_run": dg.MetadataValue.int(audited),
+        },
     )
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines.sources.arxiv_listings import ArxivListings
 from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, Source
 from pipelines.sources.hf_daily_papers import HfDailyPapers
 from pipelines.sources.seed_page import SeedPage
 
-SOURCES: dict[str, Source] = {source.name: source for source in (HfDailyPapers(), SeedPage())}
+SOURCES: dict[str, Source] = {source.name: source for source in (HfDailyPapers(), ArxivListings(), SeedPage())}
 
 _SNIFF_BYTES = 4096
 

@@ -1,6 +1,7 @@
--- Every observation with its paper_id. HF rows keep their arXiv-based id; a seed page row takes the
--- id of the HF paper with the same title_key (the smallest id if several), else a title id:
--- 'title:' || substr(md5(title_key), 1, 16).
+-- Every observation with its paper_id. HF and arXiv rows keep the paper_id of their own normalised
+-- arXiv id, so one arXiv id is one paper across sources. A seed page row (no id) takes the id of the
+-- paper with the same title_key among rows that have an id, HF or arXiv (the smallest such id if
+-- several), else a title id: 'title:' || substr(md5(title_key), 1, 16).
 with
 
 snapshots as (
@@ -9,14 +10,14 @@ snapshots as (
 
 ),
 
-hf_titles as (
+keyed_titles as (
 
     select
         title_key,
-        min(hf_paper_id) as hf_paper_id
+        min(keyed_paper_id) as keyed_paper_id
 
     from snapshots
-    where source = 'hf_daily_papers' and title_key is not null
+    where keyed_paper_id is not null and title_key is not null
     group by title_key
 
 ),
@@ -25,27 +26,27 @@ matched as (
 
     select
         snapshots.*,
-        hf_titles.hf_paper_id as title_match_paper_id
+        keyed_titles.keyed_paper_id as title_match_paper_id
 
     from snapshots
-    left join hf_titles
+    left join keyed_titles
         on
-            snapshots.source = 'seed_page'
-            and snapshots.title_key = hf_titles.title_key
+            snapshots.keyed_paper_id is null
+            and snapshots.title_key = keyed_titles.title_key
 
 ),
 
 resolved as (
 
     select
-        * exclude (hf_paper_id, title_match_paper_id),
+        * exclude (keyed_paper_id, title_match_paper_id),
         coalesce(
-            hf_paper_id,
+            keyed_paper_id,
             title_match_paper_id,
             'title:' || substr(md5(coalesce(title_key, lower(title))), 1, 16)
         ) as paper_id,
         case
-            when source = 'hf_daily_papers' then 'arxiv_id'
+            when keyed_paper_id is not null then 'arxiv_id'
             when title_match_paper_id is not null then 'title_key'
             else 'none'
         end as matched_by

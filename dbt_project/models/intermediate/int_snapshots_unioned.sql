@@ -1,10 +1,18 @@
--- Every observation of every paper: each HF record in every file version, plus each seed page row,
--- on one set of columns. hf_paper_id is known for HF rows only; seed rows are resolved later.
+-- Every observation of every paper on one set of columns: each HF record in every file version,
+-- each arXiv listing of a paper in every listing file (a cross-list repeat inside one file is the
+-- same observation and counts once), and each seed page row. keyed_paper_id is the paper_id known
+-- from the record's own arXiv id (HF, arXiv); seed rows have none and are resolved later.
 with
 
 hf_records as (
 
     select * from {{ ref('int_papers_normalized') }}
+
+),
+
+arxiv_records as (
+
+    select * from {{ ref('int_arxiv_listings_normalized') }}
 
 ),
 
@@ -24,7 +32,7 @@ hf_snapshots as (
         position,
         listing_date,
         as_of,
-        paper_id as hf_paper_id,
+        paper_id as keyed_paper_id,
         arxiv_id,
         title_key,
         title,
@@ -39,9 +47,45 @@ hf_snapshots as (
         project_page,
         ai_keywords,
         upvotes,
-        comments
+        comments,
+        cast(null as varchar[]) as categories,
+        cast(null as varchar) as primary_category
 
     from hf_records
+
+),
+
+arxiv_snapshots as (
+
+    select
+        md5(landing_path || ':' || position) as snapshot_id,
+        'arxiv_listings' as source,
+        landing_path,
+        source_file,
+        position,
+        listing_date,
+        as_of,
+        arxiv_id as keyed_paper_id,
+        arxiv_id,
+        title_key,
+        title,
+        abstract,
+        author_names,
+        author_count,
+        cast(null as timestamp) as arxiv_published_at,
+        cast(null as date) as paper_date,
+        cast(null as varchar) as submitted_by,
+        cast(null as varchar) as github_repo,
+        cast(null as bigint) as github_stars,
+        cast(null as varchar) as project_page,
+        cast(null as varchar[]) as ai_keywords,
+        cast(null as bigint) as upvotes,
+        cast(null as bigint) as comments,
+        categories,
+        primary_category
+
+    from arxiv_records
+    where file_occurrence = 1
 
 ),
 
@@ -55,7 +99,7 @@ seed_snapshots as (
         position,
         page_date as listing_date,
         as_of,
-        cast(null as varchar) as hf_paper_id,
+        cast(null as varchar) as keyed_paper_id,
         cast(null as varchar) as arxiv_id,
         title_key,
         {{ clean_whitespace('title_raw') }} as title,
@@ -70,12 +114,16 @@ seed_snapshots as (
         cast(null as varchar) as project_page,
         cast(null as varchar[]) as ai_keywords,
         upvotes,
-        cast(null as bigint) as comments
+        cast(null as bigint) as comments,
+        cast(null as varchar[]) as categories,
+        cast(null as varchar) as primary_category
 
     from seed_records
 
 )
 
 select * from hf_snapshots
+union all
+select * from arxiv_snapshots
 union all
 select * from seed_snapshots

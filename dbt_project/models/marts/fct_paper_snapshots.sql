@@ -1,4 +1,5 @@
--- One row per observation of a paper: an HF record in one file version, or one seed page row.
+-- One row per observation of a paper: an HF record in one file version, a paper in one arXiv listing
+-- file (a cross-list repeat inside the file is the same observation), or one seed page row.
 with
 
 snapshots as (

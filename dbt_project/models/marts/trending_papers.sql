@@ -1,6 +1,7 @@
 -- Top N papers per period (day, ISO week starting Monday, month) among the papers listed in it.
 -- Each paper is scored on its latest snapshot at or before the end of the period; a paper whose
--- only snapshots are later (added by a later re-fetch) is scored on its earliest one.
+-- only snapshots are later (added by a later re-fetch) is scored on its earliest one. Only HF and
+-- seed page snapshots are scored: arXiv listing observations carry no engagement.
 -- score = w_upvotes * ln(1 + upvotes) + w_comments * ln(1 + comments) + w_code * has_code,
 -- components and score rounded to 6 decimals; ties: score desc, upvotes desc, paper_id asc.
 with
@@ -13,7 +14,9 @@ listings as (
 
 snapshots as (
 
+    -- Only observations that carry engagement: arXiv listings have no upvotes or comments.
     select * from {{ ref('fct_paper_snapshots') }}
+    where source in ('hf_daily_papers', 'seed_page')
 
 ),
 

@@ -1,0 +1,58 @@
+-- One row per accepted arXiv listing line (every file, every repeat) with normalised fields:
+-- bare arXiv id (macro normalize_arxiv_id), whitespace-collapsed title and author names.
+-- file_occurrence = 1 marks the first line of an id in its file (cross-list repeats get 2, 3, ...);
+-- version_rank = 1 marks the latest version of a paper: latest listing_date, then as_of, then
+-- landing_path, position.
+with
+
+records as (
+
+    select * from {{ ref('stg_arxiv_listings__papers') }}
+
+),
+
+normalized as (
+
+    select
+        landing_path,
+        source_file,
+        listing_date,
+        as_of,
+        position,
+        line_number,
+        arxiv_id_raw,
+        {{ normalize_arxiv_id('arxiv_id_raw') }} as arxiv_id,
+        {{ clean_whitespace('title_raw') }} as title,
+        title_key,
+        abstract,
+        list_filter(
+            list_transform(authors, lambda author: {{ clean_whitespace('author') }}),
+            lambda author_name: author_name is not null
+        ) as author_names,
+        len(authors) as author_count,
+        categories,
+        primary_category,
+        nullif(trim(comment), '') as arxiv_comment
+
+    from records
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by landing_path, arxiv_id
+            order by position asc
+        ) as file_occurrence,
+        row_number() over (
+            partition by arxiv_id
+            order by listing_date desc, as_of desc, landing_path asc, position asc
+        ) as version_rank
+
+    from normalized
+
+)
+
+select * from ranked

@@ -1,0 +1,61 @@
+-- One row per arXiv paper (normalised arXiv id): cross-list duplicates inside a file and repeats
+-- across files (weekend copies of Friday, re-listings) collapse to the latest version, i.e. the
+-- line with the latest listing_date, then as_of, then landing_path, position. first_listed_on is
+-- the earliest listing date of the id, whichever version.
+with
+
+records as (
+
+    select * from {{ ref('int_arxiv_listings_normalized') }}
+
+),
+
+listing_stats as (
+
+    select
+        arxiv_id,
+        min(listing_date) as first_listed_on,
+        max(listing_date) as last_listed_on,
+        count(distinct listing_date) as listing_days,
+        count(*) as listing_records
+
+    from records
+    group by arxiv_id
+
+),
+
+latest as (
+
+    select * from records
+    where version_rank = 1
+
+),
+
+final as (
+
+    select
+        latest.arxiv_id,
+        latest.title,
+        latest.title_key,
+        latest.abstract,
+        latest.author_names,
+        latest.author_count,
+        latest.categories,
+        latest.primary_category,
+        latest.arxiv_comment,
+        listing_stats.first_listed_on,
+        listing_stats.last_listed_on,
+        listing_stats.listing_days,
+        listing_stats.listing_records,
+        latest.listing_date as version_listing_date,
+        latest.as_of as version_as_of,
+        latest.landing_path as version_landing_path,
+        latest.position as version_position
+
+    from latest
+    inner join listing_stats
+        on latest.arxiv_id = listing_stats.arxiv_id
+
+)
+
+select * from final
