@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,20 +108,38 @@ def _write_immutable(destination: Path, data: bytes) -> None:
     os.replace(temporary, destination)
 
 
-def land_file(path: Path, home: Home) -> LandedFile:
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that parsed: where it will land. Its bytes are re-read on landing, not kept."""
+
+    path: Path
+    source: str
+    listing_date: dt.date
+
+
+def check_file(path: Path) -> CheckedFile:
+    """Parse a file to prove it can land; FileParseError names the file and the line."""
     source = detect(path)
+    parsed = source.parse(path, path.read_bytes(), None)
+    if parsed.listing_date > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise FileParseError(path, None, f"listing date {parsed.listing_date} is in the future")
+    return CheckedFile(path, source.name, parsed.listing_date)
+
+
+def land_file(path: Path, home: Home, checked: CheckedFile | None = None) -> LandedFile:
+    checked = checked or check_file(path)
+    source = SOURCES[checked.source]
     data = path.read_bytes()
-    parsed = source.parse(path, data, None)  # raises FileParseError naming file and line
     digest = hashlib.sha256(data).hexdigest()
-    as_of = resolve_as_of(path, parsed.listing_date)
-    folder = home.landing_dir(source.name, parsed.listing_date.isoformat())
+    as_of = resolve_as_of(path, checked.listing_date)
+    folder = home.landing_dir(source.name, checked.listing_date.isoformat())
     folder.mkdir(parents=True, exist_ok=True)
 
     # Dot-files are temporaries left by an interrupted write, not landed files.
     existing = [
         p for p in folder.glob(f"*__{digest[:12]}*") if not p.name.endswith(".meta.json") and not p.name.startswith(".")
     ]
-    destination = existing[0] if existing else folder / landed_name(parsed.listing_date, as_of, digest, path.suffix)
+    destination = existing[0] if existing else folder / landed_name(checked.listing_date, as_of, digest, path.suffix)
     if not existing:
         _write_immutable(destination, data)
     if not destination.with_name(destination.name + ".meta.json").exists():  # also repairs a missing sidecar
@@ -134,7 +152,7 @@ def land_file(path: Path, home: Home) -> LandedFile:
         relative_path=destination.relative_to(home.root).as_posix(),
         source_file=meta["source_file"],
         sha256=digest,
-        listing_date=parsed.listing_date,
+        listing_date=checked.listing_date,
         as_of=dt.datetime.fromisoformat(meta["as_of"]),
         newly_landed=not existing,
     )
@@ -144,9 +162,20 @@ def read_sidecar(landed: Path) -> dict[str, str]:
     return json.loads(landed.with_name(landed.name + ".meta.json").read_text(encoding="utf-8"))
 
 
-def land(paths: Iterable[Path], home: Home) -> list[LandedFile]:
-    """Land every input file; the first bad file stops landing with a clear error."""
-    return [land_file(path, home) for path in expand_inputs(paths)]
+def land(paths: Iterable[Path], home: Home, progress: Callable[[int, int], None] | None = None) -> list[LandedFile]:
+    """Land every input file, or none: every file is checked before the first one lands."""
+    files = expand_inputs(paths)
+    checked = []
+    for done, path in enumerate(files, start=1):
+        checked.append(check_file(path))
+        if progress:
+            progress(done, 2 * len(files))
+    landed = []
+    for done, (path, check) in enumerate(zip(files, checked, strict=True), start=len(files) + 1):
+        landed.append(land_file(path, home, check))
+        if progress:
+            progress(done, 2 * len(files))
+    return landed
 
 
 def landed_files(home: Home, source: str, dates: Iterable[str] | None = None) -> Iterator[Path]:

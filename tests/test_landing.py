@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.landing import expand_inputs, land, land_file, landed_files, landed_name, read_sidecar, resolve_as_of
 from pipelines.settings import REPO_ROOT, SAMPLE_DIR, Home
-from pipelines.sources import FileParseError
+from pipelines.sources import SOURCES, FileParseError
 
 HF_SAMPLE = SAMPLE_DIR / "hf-daily-papers"
 DAILY = HF_SAMPLE / "daily"
@@ -177,17 +177,16 @@ def test_unknown_format_raises_and_lands_nothing(home: Home) -> None:
     with pytest.raises(FileParseError) as caught:
         land_file(HF_SAMPLE / "manifest.csv", home)
     assert (
-        str(caught.value)
-        == f"{HF_SAMPLE / 'manifest.csv'}:1: not a known source format (known: hf_daily_papers, seed_page)"
+        str(caught.value) == f"{HF_SAMPLE / 'manifest.csv'}:1: not a known source format (known: {', '.join(SOURCES)})"
     )
     assert files_under(home.root) == []
 
 
-def test_land_stops_at_the_first_bad_file(home: Home) -> None:
+def test_a_bad_file_lands_nothing(home: Home) -> None:
     with pytest.raises(FileParseError):
         land([DAILY / "2024-06-10.json", BAD / "2024-06-10_invalid_utf8.json", DAILY / "2024-06-11.json"], home)
-    # The file before the bad one landed, the one after did not.
-    assert [p.parent.name for p in landed_files(home, "hf_daily_papers")] == ["dt=2024-06-10"]
+    # Every file is checked before the first one lands: a bad file lands nothing.
+    assert list(landed_files(home, "hf_daily_papers")) == []
 
 
 def test_leftover_temporary_does_not_block_landing(home: Home) -> None:

@@ -103,6 +103,7 @@ class ArxivListings:
         "arXiv daily new-submission listings (JSON Lines), one row per line of every crawl file "
         "(cross-list and weekend repeats included; dbt collapses them)."
     )
+    suffixes: ClassVar[tuple[str, ...]] = (".jsonl",)
     partitioned: ClassVar[bool] = True
     raw_table: ClassVar[str] = "arxiv_listings"
     date_column: ClassVar[str] = "listing_date"

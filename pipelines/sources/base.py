@@ -48,13 +48,16 @@ class Source(Protocol):
 
     ``name`` is the landing folder and ``raw_table`` the table in schema raw.
     ``partitioned`` sources are ingested per listing day (the Dagster daily
-    partitions); the others are re-read whole on every run. ``raw_schema`` is the
+    partitions); the others are re-read whole on every run. ``suffixes`` name the
+    source's files when their content is too broken to sniff, so that its parser,
+    not a generic message, says what is wrong. ``raw_schema`` is the
     DuckDB column list of that table (without the bookkeeping columns that
     :mod:`pipelines.warehouse` adds), which is the contract with dbt staging.
     """
 
     name: ClassVar[str]
     description: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
     partitioned: ClassVar[bool]
     raw_table: ClassVar[str]
     date_column: ClassVar[str]

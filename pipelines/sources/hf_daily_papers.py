@@ -32,6 +32,13 @@ KNOWN_PAPER_KEYS = frozenset(
     }
 )  # fmt: skip
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+# Hard limits on what can be stored at all; the GX suites hold the tighter,
+# reviewable data-quality bounds (a 1,500-character title lands, then blocks publishing).
+MAX_TITLE_CHARS = 2_000
+MAX_ABSTRACT_CHARS = 100_000
+# A paper cannot be published or listed after the day it is listed on; one day of
+# slack absorbs the feed's EDT/EST-labelled-as-UTC shift.
+FUTURE_SLACK = dt.timedelta(days=1)
 
 
 class RecordRejected(ValueError):
@@ -51,12 +58,28 @@ def _count(value: Any, field: str, *, required: bool) -> int | None:
     return value
 
 
-def _text(value: Any, field: str) -> str | None:
+def _text(value: Any, field: str, max_chars: int | None = None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise RecordRejected(f"{field} is {type(value).__name__}, expected a string")
+    if max_chars is not None and len(value) > max_chars:
+        raise RecordRejected(f"{field} is {len(value):,} characters, over the {max_chars:,} limit")
     return value
+
+
+def _timestamp(value: Any, field: str, listing_date: dt.date | None) -> str | None:
+    """ISO-8601 text, kept as text for staging to cast; rejected when unreadable or after the listing day."""
+    text = _text(value, field)
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise RecordRejected(f"{field} {text!r:.40} is not an ISO-8601 time") from exc
+    if listing_date is not None and moment.date() > listing_date + FUTURE_SLACK:
+        raise RecordRejected(f"{field} {text} is after the listing date {listing_date}")
+    return text
 
 
 def _username(record: dict[str, Any], paper: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -92,7 +115,7 @@ def _keywords(value: Any) -> list[str] | None:
     return value
 
 
-def flatten_record(record: Any) -> dict[str, Any]:
+def flatten_record(record: Any, listing_date: dt.date | None = None) -> dict[str, Any]:
     """One API item to one raw row, or RecordRejected with the reason."""
     if not isinstance(record, dict):
         raise RecordRejected(f"record is a {type(record).__name__}, expected an object")
@@ -104,7 +127,9 @@ def flatten_record(record: Any) -> dict[str, Any]:
         raise RecordRejected("missing paper.id (arXiv id)")
     if not isinstance(arxiv_id, str) or not is_arxiv_id(arxiv_id):
         raise RecordRejected(f"paper.id {arxiv_id!r:.60} is not an arXiv id")
-    title = _text(record.get("title"), "title") or _text(paper.get("title"), "paper.title")
+    title = _text(record.get("title"), "title", MAX_TITLE_CHARS) or _text(
+        paper.get("title"), "paper.title", MAX_TITLE_CHARS
+    )
     if not title or not title.strip():
         raise RecordRejected("missing title")
     submitted_by, submitted_by_fullname = _username(record, paper)
@@ -114,12 +139,13 @@ def flatten_record(record: Any) -> dict[str, Any]:
     return {
         "arxiv_id": arxiv_id,
         "title": title,
-        "paper_title": _text(paper.get("title"), "paper.title"),
-        "summary": _text(paper.get("summary"), "paper.summary") or _text(record.get("summary"), "summary"),
+        "paper_title": _text(paper.get("title"), "paper.title", MAX_TITLE_CHARS),
+        "summary": _text(paper.get("summary"), "paper.summary", MAX_ABSTRACT_CHARS)
+        or _text(record.get("summary"), "summary", MAX_ABSTRACT_CHARS),
         "authors": _authors(paper.get("authors")),
-        "paper_published_at": _text(paper.get("publishedAt"), "paper.publishedAt"),
-        "listing_published_at": _text(record.get("publishedAt"), "publishedAt"),
-        "submitted_on_daily_at": _text(paper.get("submittedOnDailyAt"), "paper.submittedOnDailyAt"),
+        "paper_published_at": _timestamp(paper.get("publishedAt"), "paper.publishedAt", listing_date),
+        "listing_published_at": _timestamp(record.get("publishedAt"), "publishedAt", listing_date),
+        "submitted_on_daily_at": _timestamp(paper.get("submittedOnDailyAt"), "paper.submittedOnDailyAt", listing_date),
         "upvotes": _count(paper.get("upvotes"), "paper.upvotes", required=True),
         "num_comments": _count(record.get("numComments"), "numComments", required=False),
         "submitted_by": submitted_by,
@@ -149,6 +175,7 @@ def _decode_item(item: Any) -> tuple[Any, str]:
 class HfDailyPapers:
     name: ClassVar[str] = "hf_daily_papers"
     description: ClassVar[str] = "Hugging Face api/daily_papers records, one row per record per file version."
+    suffixes: ClassVar[tuple[str, ...]] = (".json",)
     partitioned: ClassVar[bool] = True
     raw_table: ClassVar[str] = "hf_daily_papers"
     date_column: ClassVar[str] = "listing_date"
@@ -179,7 +206,7 @@ class HfDailyPapers:
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        return (path.suffix.lower() == ".json" and start in (b"[", b"{")) or (
+        return (path.suffix.lower() == ".json" and start in (b"[", b"{", b'"')) or (
             start.isdigit() and len(head.strip()) <= 4
         )
 
@@ -204,10 +231,17 @@ class HfDailyPapers:
             raise FileParseError(path, None, "cannot tell the listing date: name the file YYYY-MM-DD.json")
 
         parsed = ParsedFile(listing_date=listing_date, file_shape=shape)
+        first_position: dict[str, int] = {}
         for position, item in enumerate(items):
             try:
                 record, record_format = _decode_item(item)
-                row = flatten_record(record)
+                row = flatten_record(record, listing_date)
+                # A day's list holds each paper once; a repeat is set aside, never merged.
+                first = first_position.setdefault(row["arxiv_id"], position)
+                if first != position:
+                    raise RecordRejected(
+                        f"duplicate paper.id {row['arxiv_id']} in this file (first at position {first})"
+                    )
             except RecordRejected as exc:
                 raw = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
                 parsed.quarantined.append(Quarantined(position=position, reason=str(exc), raw_text=raw))

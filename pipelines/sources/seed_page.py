@@ -52,6 +52,7 @@ def resolve_page_date(month_day: str, newest_paper: dt.date | None) -> dt.date |
 class SeedPage:
     name: ClassVar[str] = "seed_page"
     description: ClassVar[str] = "Papers of scraped Daily Papers listing pages (no ids), one row per paper block."
+    suffixes: ClassVar[tuple[str, ...]] = (".txt",)
     partitioned: ClassVar[bool] = False
     raw_table: ClassVar[str] = "seed_page_papers"
     date_column: ClassVar[str] = "page_date"
@@ -113,7 +114,10 @@ class SeedPage:
         date_match = _PAPER_DATE.match(meta[2].strip())
         if not date_match:
             raise ValueError(f"unreadable date line {meta[2].strip()!r}")
-        dt.datetime.strptime(date_match.group(1), "%b %d, %Y")  # rejects "Feb 30, 2024"
+        try:
+            dt.datetime.strptime(date_match.group(1), "%b %d, %Y")
+        except ValueError as exc:  # "Feb 30, 2024" matches the pattern but is no date
+            raise ValueError(f"unreadable date {date_match.group(1)!r}: {exc}") from exc
         title = title_lines[0].strip()
         return {
             "line_number": title_line,
