@@ -88,6 +88,7 @@ def run_pipeline(
     *,
     log_level: str = "WARNING",
     on_landed: Callable[[list[LandedFile]], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
     """Land ``inputs`` (FileParseError on a bad file), then build, check and publish."""
     from pipelines.definitions import defs  # deferred: loading definitions parses dbt when needed
@@ -102,7 +103,7 @@ def run_pipeline(
     # and unreadable ones are set aside instead of stopping the run.
     is_inbox = [Path(p).resolve() == home.inbox.resolve() for p in inputs]
     inbox = process_inbox(home) if any(is_inbox) else None
-    landed = land([p for p, skip in zip(inputs, is_inbox, strict=True) if not skip], home)
+    landed = land([p for p, skip in zip(inputs, is_inbox, strict=True) if not skip], home, progress)
     landed += inbox.landed if inbox else []
     if on_landed:
         on_landed(landed)

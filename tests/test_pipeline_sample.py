@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -119,16 +119,18 @@ def test_failing_blocking_check_does_not_publish(tmp_path_factory):
     assert first.published == home.published
     published_bytes = home.published.read_bytes()
 
-    # A real file relabelled with a listing date far in the future parses, but the
-    # raw GX suite's date bound rejects it: a blocking check.
-    future = tmp_path_factory.mktemp("future") / "2031-01-06.json"
-    shutil.copyfile(SAMPLE_DIR / "hf-daily-papers" / "daily" / "2025-06-26.json", future)
+    # A real day whose first title is 1,500 characters long: storable (the parser's
+    # limit is 2,000), but over the raw GX suite's bound of 1,000, a blocking check.
+    records = json.loads((SAMPLE_DIR / "hf-daily-papers" / "daily" / "2025-06-26.json").read_text())
+    records[0]["title"] = "A" * 1500
+    future = tmp_path_factory.mktemp("long_title") / "2025-06-26.json"
+    future.write_text(json.dumps(records))
     second = run_pipeline([future], home)
     assert not second.success
     assert second.published is None
     failed = {c.name: c.description for c in second.failed_checks}
     assert "gx_hf_papers_raw" in failed
-    assert "listing_date" in failed["gx_hf_papers_raw"]
+    assert "expect_column_value_lengths_to_be_between(title)" in failed["gx_hf_papers_raw"]
     assert home.published.read_bytes() == published_bytes
 
 
