@@ -161,20 +161,32 @@ def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: boo
 
             console.print(f"  {len(expand_inputs(paths))} input file(s) under {', '.join(map(str, paths))}")
         quiet = nullcontext() if verbose else redirect_stdout(log_path.open("w", encoding="utf-8"))
-        with console.status("ingesting, building dbt models, running checks…"), quiet:
+        with console.status("checking input files…") as status, quiet:
+
+            def landed_report(landed: list) -> None:
+                new = sum(f.newly_landed for f in landed)
+                console.print(f"  landed {new} new file(s), {len(landed) - new} already landed")
+                status.update("ingesting, building dbt models, running checks…")
+
             summary = run_pipeline(
                 paths,
                 where,
                 log_level="INFO" if verbose else "ERROR",
-                on_landed=lambda landed: console.print(
-                    f"  landed {sum(f.newly_landed for f in landed)} new file(s), "
-                    f"{len(landed) - sum(f.newly_landed for f in landed)} already landed"
-                ),
+                on_landed=landed_report,
+                # Live only on a terminal: rich prints nothing for a status when output is piped.
+                progress=lambda done, total: status.update(f"checking and landing input files… {done}/{total}"),
             )
     except (FileParseError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
 
+    if summary.inbox:
+        inbox = summary.inbox
+        console.print(
+            f"  inbox: {len(inbox.landed)} landed, {len(inbox.duplicates)} already landed, {len(inbox.rejected)} rejected"
+        )
+        for name, reason in inbox.rejected.items():
+            console.print(f"  [yellow]rejected[/] {escape(name)}: {escape(reason)}", soft_wrap=True)
     table = Table(title="papertrends run summary", show_header=False)
     table.add_row("run id", summary.run_id or "-")
     table.add_row("records read", str(summary.records_read))

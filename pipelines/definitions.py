@@ -5,15 +5,16 @@ import dagster as dg
 from pipelines.defs import ingestion, quality
 from pipelines.defs.dbt_models import papertrends_dbt_models
 from pipelines.defs.inbox_sensor import inbox_sensor
+from pipelines.defs.live_fetch import HfApiResource, hf_api_landing
 from pipelines.defs.publishing import published_warehouse
 from pipelines.defs.resources import default_resources
 from pipelines.defs.schedules import daily_job, daily_schedule
 
 defs = dg.Definitions(
-    assets=[*ingestion.assets, papertrends_dbt_models, published_warehouse],
+    assets=[hf_api_landing, *ingestion.assets, papertrends_dbt_models, published_warehouse],
     asset_checks=quality.checks,
     jobs=[daily_job],
     schedules=[daily_schedule],
     sensors=[inbox_sensor],
-    resources=default_resources(),
+    resources={**default_resources(), "hf_api": HfApiResource()},
 )

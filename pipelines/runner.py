@@ -93,6 +93,7 @@ def run_pipeline(
     """Land ``inputs`` (FileParseError on a bad file), then build, check and publish."""
     from pipelines.definitions import defs  # deferred: loading definitions parses dbt when needed
     from pipelines.defs.ingestion import PARTITIONED_RAW_KEYS
+    from pipelines.defs.live_fetch import HF_API_LANDING
     from pipelines.defs.publishing import PUBLISHED
     from pipelines.defs.resources import WarehouseResource
 
@@ -109,7 +110,8 @@ def run_pipeline(
         on_landed(landed)
     days = partitioned_days(landed)
 
-    selection = dg.AssetSelection.all()
+    # Runs read only what has landed: live fetching is the CLI's --hf-api or the schedule's job.
+    selection = dg.AssetSelection.all() - dg.AssetSelection.keys(HF_API_LANDING)
     if not days:
         selection = selection - dg.AssetSelection.keys(*PARTITIONED_RAW_KEYS)
     tags = {RANGE_START_TAG: days[0], RANGE_END_TAG: days[-1]} if days else {}

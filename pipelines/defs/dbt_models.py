@@ -60,10 +60,12 @@ def papertrends_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     # dagster-dbt's fetch_row_counts() keeps a dbt adapter connection open in this
     # process, which locks DuckDB; count rows ourselves once dbt has exited.
     invocation = dbt.cli(["build"], context=context, target_path=target)
-    events = list(invocation.stream())
-    # The event stream ends when dbt closes stdout, which can be before the
-    # process exits and releases its DuckDB lock: wait for the exit itself.
-    invocation.process.wait()
+    try:
+        events = list(invocation.stream())
+    finally:
+        # The event stream ends (or raises on a failed build) when dbt closes stdout, which
+        # can be before the process exits and releases its DuckDB lock: wait for the exit.
+        invocation.process.wait()
     with warehouse.connect(read_only=True) as con:
         for event in events:
             if isinstance(event, dg.Output):

@@ -4,6 +4,7 @@ import hashlib
 
 import dagster as dg
 
+from pipelines.defs.live_fetch import HF_API_LANDING
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.schedules import daily_job
 from pipelines.inbox import process_inbox
@@ -12,7 +13,7 @@ from pipelines.runner import RANGE_END_TAG, RANGE_START_TAG, partitioned_days
 
 def offline_selection() -> dg.AssetSelection:
     """Everything but live fetching: an inbox run must not reach the network."""
-    return dg.AssetSelection.all() - dg.AssetSelection.groups("live")
+    return dg.AssetSelection.all() - dg.AssetSelection.keys(HF_API_LANDING)
 
 
 @dg.sensor(

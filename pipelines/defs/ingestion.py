@@ -7,12 +7,15 @@ registered in :data:`pipelines.sources.SOURCES` gets its asset here for free.
 
 import dagster as dg
 
+from pipelines.defs.live_fetch import HF_API_LANDING
 from pipelines.defs.partitions import DAILY
 from pipelines.defs.resources import WarehouseResource
 from pipelines.sources import SOURCES, Source
 from pipelines.warehouse import IngestStats, ingest
 
 LEDGER = dg.AssetKey(["raw", "ingestion_ledger"])
+# Sources with a live fetcher: their raw asset reads what that fetch landed (schedule, backfills).
+LIVE_LANDING = {"hf_daily_papers": HF_API_LANDING}
 
 
 def raw_key(source: Source) -> dg.AssetKey:
@@ -33,6 +36,7 @@ def raw_asset(source: Source) -> dg.AssetsDefinition:
         key=raw_key(source),
         group_name="ingestion",
         partitions_def=DAILY if source.partitioned else None,
+        deps=[LIVE_LANDING[source.name]] if source.name in LIVE_LANDING else None,
         # A backfill arrives as one run over a range of days: ingest them together.
         backfill_policy=dg.BackfillPolicy.single_run() if source.partitioned else None,
         kinds={"python", "duckdb"},
