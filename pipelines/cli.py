@@ -193,6 +193,10 @@ def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: boo
     table.add_row("papers", str(summary.papers))
     table.add_row("rows quarantined", str(summary.records_quarantined))
     table.add_row("tables built", ", ".join(f"{t} ({n})" for t, n in summary.table_rows.items()) or "-")
+    table.add_row(
+        "matched across sources",
+        ", ".join(f"{s} {m}/{n} by {k}" for s, (n, m, k) in summary.match_rates.items() if n) or "-",
+    )
     passed = sum(c.passed for c in summary.checks)
     table.add_row("checks", f"{passed} passed, {len(summary.checks) - passed} failed")
     table.add_row("run log", str(log_path) if not verbose else "-")
@@ -205,6 +209,24 @@ def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: boo
     if not summary.success or summary.published is None:
         console.print("[red]run failed: the published copy was left as it was[/]")
         raise typer.Exit(1)
+
+
+@app.command()
+def sql(
+    query: Annotated[str | None, typer.Argument(help="SQL to run. Omit it for an interactive prompt.")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, json or parquet (parquet needs --out).")
+    ] = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the result to this file (csv, json, parquet).")
+    ] = None,
+) -> None:
+    """Query the published copy read-only: SELECT, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN. Nothing can be changed."""
+    from pipelines.sql_console import main as sql_console
+
+    code = sql_console(query, output_format, out)
+    if code:
+        raise typer.Exit(code)
 
 
 if __name__ == "__main__":

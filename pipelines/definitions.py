@@ -3,15 +3,17 @@
 import dagster as dg
 
 from pipelines.defs import ingestion, quality
-from pipelines.defs.dbt_models import papertrends_dbt_models
+from pipelines.defs.dbt_models import DBT_ASSETS
 from pipelines.defs.inbox_sensor import inbox_sensor
+from pipelines.defs.learned_topics import learned_topics
 from pipelines.defs.live_fetch import HfApiResource, hf_api_landing
 from pipelines.defs.publishing import published_warehouse
 from pipelines.defs.resources import default_resources
 from pipelines.defs.schedules import daily_job, daily_schedule
 
 defs = dg.Definitions(
-    assets=[hf_api_landing, *ingestion.assets, papertrends_dbt_models, published_warehouse],
+    # Two dbt steps around the Python topic step: see pipelines/defs/dbt_models.py.
+    assets=[hf_api_landing, *ingestion.assets, *DBT_ASSETS, learned_topics, published_warehouse],
     asset_checks=quality.checks,
     jobs=[daily_job],
     schedules=[daily_schedule],

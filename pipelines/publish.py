@@ -1,20 +1,58 @@
 """Publish: the checked warehouse becomes the analysts' read-only copy, atomically.
 
 Analysts only ever open ``published/papertrends.duckdb``. A new copy is written
-beside it and renamed over it, so a reader holding the old file keeps reading
-the old inode, and a crash mid-copy leaves the previous copy in place.
+beside it under a dotted temporary name, fsynced and renamed over it, so a reader
+holding the old file keeps reading the old inode, and a crash or a kill mid-copy
+leaves the previous copy in place (its dotted temporary is removed by the next
+publish). ``published/manifest.json`` describes the copy: run, time, input files,
+mart row counts and check results. It is computed from the very bytes about to be
+published, written to a temporary first, and renamed right after the database;
+its ``database.sha256`` ties it to the database file it describes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import os
+import re
+import secrets
 import shutil
 import stat
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
 MARTS_SCHEMA = "marts"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+INPUT_COLUMNS = (
+    "landing_path", "source", "sha256", "listing_date", "as_of",
+    "records_read", "records_accepted", "records_quarantined",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, order=True)
+class CheckResult:
+    """One asset check evaluation of the run, as the manifest records it."""
+
+    asset: str
+    name: str
+    passed: bool
+    severity: str = "ERROR"
+    description: str = ""
+
+
+def manifest_path(destination: Path) -> Path:
+    return destination.with_name(MANIFEST_NAME)
+
+
+def read_manifest(destination: Path) -> dict:
+    return json.loads(manifest_path(destination).read_text(encoding="utf-8"))
 
 
 def checkpoint(warehouse: Path) -> None:
@@ -26,36 +64,151 @@ def checkpoint(warehouse: Path) -> None:
         con.close()
 
 
-def publish(warehouse: Path, destination: Path) -> Path:
-    checkpoint(warehouse)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+def _temporary(target: Path) -> Path:
+    # Dotted (hidden from readers who list the folder), with the writer's pid so that
+    # a later publish can tell an abandoned temporary from one still being written.
+    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        shutil.copyfile(warehouse, temporary)
-        with temporary.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(temporary, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
-    directory = os.open(destination.parent, os.O_RDONLY)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(destination: Path) -> list[Path]:
+    """Delete temporaries left in the published folder by publishes that died (killed, crashed)."""
+    removed = []
+    for name in (destination.name, MANIFEST_NAME):
+        pattern = re.compile(rf"^\.{re.escape(name)}\.(\d+)(?:-[0-9a-f]+)?\.tmp$")
+        for candidate in destination.parent.glob(f".{name}.*.tmp"):
+            match = pattern.match(candidate.name)
+            if match and not _pid_alive(int(match.group(1))):
+                candidate.unlink(missing_ok=True)
+                removed.append(candidate)
+    return sorted(removed)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_directory(path: Path) -> None:
+    directory = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(directory)  # make the rename itself durable
+        os.fsync(directory)  # make the renames themselves durable
     finally:
         os.close(directory)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
+            [MARTS_SCHEMA],
+        ).fetchall()
+    ]
+    return {t: con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
+
+
+def _json_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def _inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    present = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'landed_files'"
+    ).fetchone()[0]
+    if not present:
+        return []
+    rows = con.execute(
+        f"SELECT {', '.join(INPUT_COLUMNS)} FROM raw.landed_files ORDER BY landing_path, source, sha256"
+    ).fetchall()
+    return [{column: _json_value(value) for column, value in zip(INPUT_COLUMNS, row, strict=True)} for row in rows]
+
+
+def build_manifest(
+    database: Path,
+    *,
+    name: str,
+    run_id: str | None,
+    checks: Iterable[CheckResult],
+    published_at: dt.datetime | None = None,
+) -> dict:
+    """The manifest of ``database``: deterministic apart from run id and time (sorted keys and lists)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        counts, inputs = _counts(con), _inputs(con)
+    finally:
+        con.close()
+    when = (published_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    results = sorted(set(checks))
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "run_id": run_id,
+        "published_at": when.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "database": {"file": name, "bytes": database.stat().st_size, "sha256": _sha256(database)},
+        "inputs": inputs,
+        "mart_row_counts": dict(sorted(counts.items())),
+        "checks": [asdict(c) for c in results],
+        "checks_summary": {"total": len(results), "failed": sum(not c.passed for c in results)},
+    }
+
+
+def publish(
+    warehouse: Path,
+    destination: Path,
+    *,
+    run_id: str | None = None,
+    checks: Iterable[CheckResult] = (),
+    published_at: dt.datetime | None = None,
+) -> Path:
+    """Copy the checked ``warehouse`` to ``destination`` in one atomic step, with its manifest beside it."""
+    checkpoint(warehouse)
+    folder = destination.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(destination)
+    manifest_target = manifest_path(destination)
+    temporary, manifest_temporary = _temporary(destination), _temporary(manifest_target)
+    try:
+        shutil.copyfile(warehouse, temporary)
+        _fsync_file(temporary)
+        os.chmod(temporary, READ_ONLY_MODE)
+        # Described from the bytes that are about to be published, not from the warehouse.
+        manifest = build_manifest(
+            temporary, name=destination.name, run_id=run_id, checks=checks, published_at=published_at
+        )
+        manifest_temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _fsync_file(manifest_temporary)
+        os.chmod(manifest_temporary, READ_ONLY_MODE)
+        os.replace(temporary, destination)
+        os.replace(manifest_temporary, manifest_target)
+    finally:
+        temporary.unlink(missing_ok=True)
+        manifest_temporary.unlink(missing_ok=True)
+    _fsync_directory(folder)
     return destination
 
 
 def mart_row_counts(database: Path) -> dict[str, int]:
     con = duckdb.connect(str(database), read_only=True)
     try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
-                [MARTS_SCHEMA],
-            ).fetchall()
-        ]
-        return {t: con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
+        return _counts(con)
     finally:
         con.close()

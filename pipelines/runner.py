@@ -44,6 +44,8 @@ class RunSummary:
     records_quarantined: int = 0
     papers: int = 0
     inbox: InboxResult | None = None
+    # source -> (papers, matched by another source, match key)
+    match_rates: dict[str, tuple[int, int, str]] = field(default_factory=dict)
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -65,6 +67,12 @@ def _summarise(home: Home, summary: RunSummary) -> None:
 
     if summary.published and summary.published.exists():
         summary.table_rows = mart_row_counts(summary.published)
+        if "source_match_rates" in summary.table_rows:
+            with connect(summary.published, read_only=True) as con:
+                rows = con.execute(
+                    "SELECT source, papers, matched_papers, match_key FROM marts.source_match_rates ORDER BY source"
+                ).fetchall()
+            summary.match_rates = {source: (papers, matched, key) for source, papers, matched, key in rows}
     if home.warehouse.exists():
         with connect(home.warehouse, read_only=True) as con:
             read, quarantined = con.execute(

@@ -110,3 +110,12 @@ def test_partitioned_ingestion_materialises_one_day_and_a_backfill_range(tmp_pat
     assert again.success
     assert query(home.warehouse, "SELECT count(*) FROM raw.hf_daily_papers") == rows_before
     assert HF_RAW in {e.asset_key for e in again.get_asset_materialization_events()}
+
+
+def test_ingestion_assets_carry_a_freshness_policy():
+    graph = defs.resolve_asset_graph()
+    for key in (["landing", "hf_daily_papers"], ["raw", "hf_daily_papers"], ["raw", "arxiv_listings"]):
+        policy = graph.get(dg.AssetKey(key)).freshness_policy
+        assert policy.fail_window.to_timedelta().total_seconds() == 80 * 3600, key
+        assert policy.warn_window.to_timedelta().total_seconds() == 36 * 3600, key
+    assert graph.get(dg.AssetKey(["raw", "seed_page_papers"])).freshness_policy is None

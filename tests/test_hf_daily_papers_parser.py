@@ -228,10 +228,22 @@ def test_unknown_keys_are_listed_and_kept() -> None:
     row = parsed.rows[0]
     assert row["arxiv_id"] == "2503.07677"
     assert row["upvotes"] == 46
-    assert row["unknown_keys"] == ["organization", "paper.xyz"]
+    # organization is known (its name is kept as a column); paper.xyz is not.
+    assert row["unknown_keys"] == ["paper.xyz"]
+    assert row["organization"] == "example-org"
     kept = json.loads(row["record_json"])
     assert kept["organization"] == {"name": "example-org", "fullname": "Example Org"}
     assert kept["paper"]["xyz"] == 1
+
+
+def test_organization_name_top_level_or_paper_level() -> None:
+    record = {"paper": {"id": "2503.00001", "title": "T", "upvotes": 1}}
+    assert flatten_record(record)["organization"] is None
+    assert flatten_record({**record, "organization": {"name": "top-org"}})["organization"] == "top-org"
+    paper_level = {"paper": {**record["paper"], "organization": {"name": "paper-org", "fullname": "P"}}}
+    assert flatten_record(paper_level)["organization"] == "paper-org"
+    # A shape without a name carries no organization and is not an error.
+    assert flatten_record({**record, "organization": "just-text"})["organization"] is None
 
 
 def test_no_unknown_keys_in_the_real_sample() -> None:

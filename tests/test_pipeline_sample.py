@@ -33,13 +33,18 @@ def test_run_publishes_every_mart_read_only(sample_run):
 def test_sample_counts_reconcile(sample_run):
     home, summary = sample_run
     files = query(home.published, "SELECT count(*), sum(records_read), sum(records_quarantined) FROM raw.landed_files")
-    # 47 HF files (30 daily + 17 history) and the seed page.
-    assert files == [(48, 683, 0)]
-    assert summary.records_read == 683
-    hf_ids = query(home.published, "SELECT count(DISTINCT arxiv_id) FROM raw.hf_daily_papers")[0][0]
+    # 47 HF files (30 daily + 17 history), 7 arXiv listing files and the seed page.
+    assert files == [(55, 2622, 0)]
+    assert summary.records_read == 2622
+    ids = query(
+        home.published,
+        "SELECT count(DISTINCT arxiv_id) FROM"
+        " (SELECT arxiv_id FROM raw.hf_daily_papers UNION ALL SELECT arxiv_id FROM raw.arxiv_listings)",
+    )[0][0]
     seed_only = query(home.published, "SELECT count(*) FROM marts.dim_papers WHERE arxiv_id IS NULL")[0][0]
-    assert query(home.published, "SELECT count(*) FROM marts.dim_papers")[0][0] == hf_ids + seed_only
-    assert summary.papers == hf_ids + seed_only
+    assert (ids, seed_only) == (1537, 30)
+    assert query(home.published, "SELECT count(*) FROM marts.dim_papers")[0][0] == ids + seed_only
+    assert summary.papers == ids + seed_only
 
 
 def test_latest_fetch_defines_membership_and_every_snapshot_is_kept(sample_run):
@@ -93,15 +98,17 @@ def test_trending_has_ranked_components(sample_run):
     rows = query(
         home.published,
         """
-        SELECT period_type, count(DISTINCT period_start), max(rank),
-               bool_and(abs(score - (upvotes_component + comments_component + code_component)) < 1e-5)
-        FROM marts.trending_papers GROUP BY period_type ORDER BY period_type
+        SELECT window_type, count(DISTINCT as_of_date), max(rank),
+               bool_and(abs(score - (upvotes_component + comments_component + code_component
+                                     + velocity_component + gravity_component)) < 1e-5)
+        FROM marts.trending_papers GROUP BY window_type ORDER BY window_type
         """,
     )
     assert [r[0] for r in rows] == ["day", "month", "week"]
     assert all(r[2] <= 10 and r[3] for r in rows)
+    # One ranking per window type for every date that has a daily list.
     day_count = query(home.published, "SELECT count(DISTINCT listing_date) FROM raw.hf_daily_papers")[0][0]
-    assert rows[0][1] == day_count
+    assert all(r[1] == day_count for r in rows)
 
 
 def test_rerun_gives_identical_marts_and_lands_nothing_new(tmp_path_factory, sample_run):

@@ -1,5 +1,5 @@
--- In each period, ranks run 1..n without gaps, n = min(trending_top_n, papers listed in the period),
--- and scores never increase with rank.
+-- In each ranking (as_of_date, window_type), ranks run 1..n without gaps,
+-- n = min(trending_top_n, candidate papers), and scores never increase with rank.
 with
 
 trending as (
@@ -8,28 +8,28 @@ trending as (
 
 ),
 
-per_period as (
+per_ranking as (
 
     select
-        period_type,
-        period_start,
+        as_of_date,
+        window_type,
         count(*) as ranked_papers,
         max(rank) as max_rank,
         min(rank) as min_rank
 
     from trending
-    group by period_type, period_start
+    group by as_of_date, window_type
 
 ),
 
 bad_ranks as (
 
     select
-        period_type,
-        period_start,
+        as_of_date,
+        window_type,
         'ranks not contiguous' as problem
 
-    from per_period
+    from per_ranking
     where
         min_rank != 1
         or max_rank != ranked_papers
@@ -40,10 +40,10 @@ bad_ranks as (
 with_previous as (
 
     select
-        period_type,
-        period_start,
+        as_of_date,
+        window_type,
         score,
-        lag(score) over (partition by period_type, period_start order by rank) as previous_score
+        lag(score) over (partition by as_of_date, window_type order by rank) as previous_score
 
     from trending
 
@@ -52,8 +52,8 @@ with_previous as (
 bad_order as (
 
     select
-        period_type,
-        period_start,
+        as_of_date,
+        window_type,
         'score increases with rank' as problem
 
     from with_previous

@@ -8,7 +8,7 @@ registered in :data:`pipelines.sources.SOURCES` gets its asset here for free.
 import dagster as dg
 
 from pipelines.defs.live_fetch import HF_API_LANDING
-from pipelines.defs.partitions import DAILY
+from pipelines.defs.partitions import DAILY, DAILY_FRESHNESS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.sources import SOURCES, Source
 from pipelines.warehouse import IngestStats, ingest
@@ -37,6 +37,7 @@ def raw_asset(source: Source) -> dg.AssetsDefinition:
         group_name="ingestion",
         partitions_def=DAILY if source.partitioned else None,
         deps=[LIVE_LANDING[source.name]] if source.name in LIVE_LANDING else None,
+        freshness_policy=DAILY_FRESHNESS if source.partitioned else None,
         # A backfill arrives as one run over a range of days: ingest them together.
         backfill_policy=dg.BackfillPolicy.single_run() if source.partitioned else None,
         kinds={"python", "duckdb"},

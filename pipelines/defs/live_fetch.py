@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from pipelines.defs.partitions import DAILY
+from pipelines.defs.partitions import DAILY, DAILY_FRESHNESS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.fetch.hf_api import DayOutcome, HfApiClient, HfApiConfig, fetch_dates_to_folder
 from pipelines.landing import land
@@ -56,6 +56,7 @@ def _md_list(lines: list[str]) -> str:
 @dg.asset(
     key=HF_API_LANDING,
     group_name="ingestion",
+    freshness_policy=DAILY_FRESHNESS,
     partitions_def=DAILY,
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"python"},

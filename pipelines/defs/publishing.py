@@ -7,29 +7,47 @@ from pipelines.defs.ingestion import LEDGER, RAW_KEYS
 from pipelines.defs.metadata import query_markdown
 from pipelines.defs.quality import STAGED_PAPERS
 from pipelines.defs.resources import WarehouseResource
-from pipelines.publish import mart_row_counts, publish
+from pipelines.publish import CheckResult, manifest_path, publish, read_manifest
 from pipelines.warehouse import connect
 
 PUBLISHED = dg.AssetKey(["published", "papertrends"])
 PREVIEW_SQL = """
-SELECT rank, period_start, score, upvotes, left(title, 80) AS title
-FROM marts.trending_papers JOIN marts.dim_papers USING (paper_id)
-WHERE period_type = 'week' AND period_start = (SELECT max(period_start) FROM marts.trending_papers WHERE period_type = 'week')
+SELECT rank, as_of_date, score, upvotes, left(title, 80) AS title
+FROM marts.trending_papers_latest
+WHERE window_type = 'week'
 ORDER BY rank LIMIT 10
 """
 
 
-def failed_checks_in_run(context: dg.AssetExecutionContext) -> list[str]:
-    """Names of the asset checks that failed earlier in this run (audit before publish)."""
+def checks_in_run(context: dg.AssetExecutionContext) -> list[CheckResult]:
+    """Every asset check evaluated so far in this run (the audit of write-audit-publish)."""
     records = context.instance.get_records_for_run(
         context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
-    failed = []
+    results = set()
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
-    return sorted(failed)
+        results.add(
+            CheckResult(
+                asset=evaluation.asset_key.to_user_string(),
+                name=evaluation.check_name,
+                passed=bool(evaluation.passed),
+                severity=evaluation.severity.value,
+                description=evaluation.description or "",
+            )
+        )
+    return sorted(results)
+
+
+def blocking_failures(checks: list[CheckResult]) -> list[str]:
+    return sorted(
+        f"{c.asset}:{c.name}" for c in checks if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR.value
+    )
+
+
+def failed_checks_in_run(context: dg.AssetExecutionContext) -> list[str]:
+    """Names of the asset checks that failed earlier in this run (audit before publish)."""
+    return blocking_failures(checks_in_run(context))
 
 
 @dg.asset(
@@ -42,21 +60,28 @@ def failed_checks_in_run(context: dg.AssetExecutionContext) -> list[str]:
     description="Read-only analyst copy at $PAPERTRENDS_HOME/published/papertrends.duckdb, replaced atomically.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    failed = failed_checks_in_run(context)
+    checks = checks_in_run(context)
+    failed = blocking_failures(checks)
     if failed:
         raise dg.Failure(
             description=f"not publishing: {len(failed)} check(s) failed in this run: {', '.join(failed)}",
             allow_retries=False,
         )
-    path = publish(warehouse.home.warehouse, warehouse.home.published)
-    counts = mart_row_counts(path)
-    with connect(path, read_only=True) as con:
+    path = publish(warehouse.home.warehouse, warehouse.home.published, run_id=context.run_id, checks=checks)
+    manifest = read_manifest(path)
+    # The preview reads the warehouse (the bytes just copied): the published path may be
+    # held open by readers, and is theirs alone.
+    with connect(warehouse.home.warehouse, read_only=True) as con:
         preview = query_markdown(con, PREVIEW_SQL)
     context.log.info(f"published {path}")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),
-            "row_counts": dg.MetadataValue.json(counts),
+            "manifest": dg.MetadataValue.path(str(manifest_path(path))),
+            "sha256": manifest["database"]["sha256"],
+            "input_files": len(manifest["inputs"]),
+            "checks": f"{manifest['checks_summary']['total']} evaluated, {manifest['checks_summary']['failed']} failed",
+            "row_counts": dg.MetadataValue.json(manifest["mart_row_counts"]),
             "top_trending_this_week": preview,
         }
     )

@@ -85,4 +85,50 @@ def records_reconcile(context: dg.AssetCheckExecutionContext, warehouse: Warehou
     )
 
 
-checks = [raw_papers_suite, staged_papers_suite, records_reconcile]
+VOLUME_WINDOW_DAYS = 20
+VOLUME_K = 3.0
+VOLUME_SQL = """
+WITH latest AS (  -- a day's list is its latest fetch that carried a list
+    SELECT listing_date, records_read,
+           row_number() OVER (PARTITION BY listing_date ORDER BY as_of DESC, landing_path DESC) AS fetch_rank
+    FROM raw.landed_files
+    WHERE source = 'hf_daily_papers' AND file_shape IN ('array', 'wrapper') AND records_read > 0
+), days AS (
+    SELECT listing_date, records_read AS papers, row_number() OVER (ORDER BY listing_date DESC) AS recency
+    FROM latest WHERE fetch_rank = 1
+)
+SELECT (SELECT listing_date FROM days WHERE recency = 1),
+       (SELECT papers FROM days WHERE recency = 1),
+       avg(papers), stddev_samp(papers), count(*)
+FROM days WHERE recency BETWEEN 2 AND ?
+"""
+
+
+@dg.asset_check(
+    asset=HF_RAW,
+    description=f"The newest day's paper count lies within the trailing {VOLUME_WINDOW_DAYS}-day mean ± {VOLUME_K:g}·sd.",
+)
+def daily_volume_within_range(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
+        day, papers, mean, sd, history = con.execute(VOLUME_SQL, [VOLUME_WINDOW_DAYS + 1]).fetchone()
+    if day is None or history < 5 or sd is None:
+        return dg.AssetCheckResult(
+            passed=True, severity=dg.AssetCheckSeverity.WARN, description=f"not enough history ({history or 0} days)"
+        )
+    low, high = mean - VOLUME_K * sd, mean + VOLUME_K * sd
+    passed = low <= papers <= high
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{day}: {papers} papers, trailing mean {mean:.1f} ± {VOLUME_K:g}·{sd:.1f} = [{low:.1f}, {high:.1f}]",
+        metadata={
+            "day": dg.MetadataValue.text(str(day)),
+            "papers": dg.MetadataValue.int(int(papers)),
+            "trailing_mean": dg.MetadataValue.float(float(mean)),
+            "trailing_sd": dg.MetadataValue.float(float(sd)),
+            "z": dg.MetadataValue.float(float((papers - mean) / sd) if sd else 0.0),
+        },
+    )
+
+
+checks = [raw_papers_suite, staged_papers_suite, records_reconcile, daily_volume_within_range]

@@ -21,14 +21,14 @@ from pipelines.sources.text_keys import is_arxiv_id, title_key
 KNOWN_TOP_KEYS = frozenset(
     {
         "paper", "title", "publishedAt", "numComments", "mediaUrl", "thumbnail",
-        "mediaUrls", "submittedBy", "isAuthorParticipating", "summary",
+        "mediaUrls", "submittedBy", "isAuthorParticipating", "summary", "organization",
     }
 )  # fmt: skip
 KNOWN_PAPER_KEYS = frozenset(
     {
         "id", "authors", "publishedAt", "title", "summary", "upvotes", "discussionId",
         "githubRepo", "projectPage", "ai_keywords", "submittedOnDailyAt",
-        "submittedOnDailyBy", "mediaUrls", "ai_summary", "githubStars",
+        "submittedOnDailyBy", "mediaUrls", "ai_summary", "githubStars", "organization",
     }
 )  # fmt: skip
 _DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -92,6 +92,15 @@ def _username(record: dict[str, Any], paper: dict[str, Any]) -> tuple[str | None
     return None, None
 
 
+def _organization(record: dict[str, Any], paper: dict[str, Any]) -> str | None:
+    # The live API's optional organization object (top level or on the paper); its name is
+    # the org's HF handle. Any other shape carries no name and gives None.
+    for org in (record.get("organization"), paper.get("organization")):
+        if isinstance(org, dict) and isinstance(org.get("name"), str) and org["name"].strip():
+            return org["name"].strip()
+    return None
+
+
 def _authors(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
@@ -150,6 +159,7 @@ def flatten_record(record: Any, listing_date: dt.date | None = None) -> dict[str
         "num_comments": _count(record.get("numComments"), "numComments", required=False),
         "submitted_by": submitted_by,
         "submitted_by_fullname": submitted_by_fullname,
+        "organization": _organization(record, paper),
         "github_repo": _text(paper.get("githubRepo"), "paper.githubRepo"),
         "github_stars": _count(paper.get("githubStars"), "paper.githubStars", required=False),
         "project_page": _text(paper.get("projectPage"), "paper.projectPage"),
@@ -193,6 +203,7 @@ class HfDailyPapers:
         "num_comments": "BIGINT",
         "submitted_by": "VARCHAR",
         "submitted_by_fullname": "VARCHAR",
+        "organization": "VARCHAR",
         "github_repo": "VARCHAR",
         "github_stars": "BIGINT",
         "project_page": "VARCHAR",

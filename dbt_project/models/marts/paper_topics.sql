@@ -1,5 +1,8 @@
--- Which paper is about which topic: its ai_keywords carry the topic label ('ai_keywords'), or
--- else its clean lowercased title contains the label as whole words, singular or plural ('title').
+-- Which paper is about which topic, for the three kinds of topic:
+--   keyword: its ai_keywords carry the label ('ai_keywords'), else its clean lowercased title
+--     contains the label as whole words, singular or plural ('title');
+--   taxonomy: int_paper_taxonomy_topics ('title', 'ai_keywords', 'abstract', 'subtopic');
+--   learned: the paper's cluster in the last fit ('learned', score = cosine to the centroid).
 with
 
 papers as (
@@ -8,27 +11,39 @@ papers as (
 
 ),
 
-topics as (
+vocabulary as (
 
     select * from {{ ref('int_topic_vocabulary') }}
 
 ),
 
-paper_keywords as (
+keywords as (
 
     select * from {{ ref('int_paper_keywords_normalized') }}
+
+),
+
+taxonomy_matches as (
+
+    select * from {{ ref('int_paper_taxonomy_topics') }}
+
+),
+
+learned as (
+
+    select * from {{ ref('stg_learned__topic_assignments') }}
 
 ),
 
 keyword_matches as (
 
     select distinct
-        paper_keywords.paper_id,
-        topics.topic_id
+        keywords.paper_id,
+        vocabulary.topic_id
 
-    from paper_keywords
-    inner join topics
-        on paper_keywords.topic_label = topics.label
+    from keywords
+    inner join vocabulary
+        on keywords.topic_label = vocabulary.label
 
 ),
 
@@ -36,13 +51,13 @@ title_matches as (
 
     select
         papers.paper_id,
-        topics.topic_id
+        vocabulary.topic_id
 
     from papers
-    inner join topics
+    inner join vocabulary
         on
-            contains({{ word_tokens('papers.title') }}, ' ' || topics.label_tokens || ' ')
-            or contains({{ word_tokens('papers.title') }}, ' ' || topics.label_tokens || 's ')
+            contains({{ word_tokens('papers.title') }}, ' ' || vocabulary.label_tokens || ' ')
+            or contains({{ word_tokens('papers.title') }}, ' ' || vocabulary.label_tokens || 's ')
 
 ),
 
@@ -51,7 +66,9 @@ final as (
     select
         paper_id,
         topic_id,
-        'ai_keywords' as match_source
+        'keyword' as kind,
+        'ai_keywords' as match_source,
+        cast(null as double) as score
 
     from keyword_matches
 
@@ -60,7 +77,9 @@ final as (
     select
         title_matches.paper_id,
         title_matches.topic_id,
-        'title' as match_source
+        'keyword' as kind,
+        'title' as match_source,
+        cast(null as double) as score
 
     from title_matches
     left join keyword_matches
@@ -68,6 +87,30 @@ final as (
             title_matches.paper_id = keyword_matches.paper_id
             and title_matches.topic_id = keyword_matches.topic_id
     where keyword_matches.paper_id is null
+
+    union all
+
+    select
+        paper_id,
+        topic_id,
+        'taxonomy' as kind,
+        match_source,
+        cast(null as double) as score
+
+    from taxonomy_matches
+
+    union all
+
+    select
+        learned.paper_id,
+        learned.topic_id,
+        'learned' as kind,
+        'learned' as match_source,
+        learned.similarity as score
+
+    from learned
+    inner join papers
+        on learned.paper_id = papers.paper_id
 
 )
 

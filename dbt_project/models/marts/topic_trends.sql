@@ -1,99 +1,77 @@
--- Per topic and period (ISO week starting Monday, month): how many of the papers listed in the
--- period carry the topic, their latest upvotes, and their share of all papers listed in the period.
--- Sparse: a (topic, period) without papers has no row.
+-- Per topic and period (ISO week starting Monday, month) with Daily-Papers listings: the topic's
+-- listed papers, their latest upvotes, and (int_topic_period_counts is dense, so the previous row
+-- is the previous period with listings, and absent papers are zeros):
+--   share_of_papers = papers / period_papers;
+--   smoothed_share  = (papers + a) / (period_papers + 2a), a = var('trend_smoothing') (additive smoothing);
+--   growth          = ln(smoothed_share / smoothed_share of the previous period), null for the first;
+--   share_zscore    = (share - mean) / greatest(sd, var('trend_zscore_min_sd')), mean and sd (sample) of the
+--                     share over the var('trend_window_periods') previous periods; null with fewer than
+--                     var('trend_window_min_periods') of them.
+{%- set min_sd = var('trend_zscore_min_sd') %}
 with
 
-listings as (
+counts as (
 
-    select * from {{ ref('int_daily_listings_latest') }}
-
-),
-
-paper_topics as (
-
-    select * from {{ ref('paper_topics') }}
+    select * from {{ ref('int_topic_period_counts') }}
 
 ),
 
-topics as (
-
-    select * from {{ ref('dim_topics') }}
-
-),
-
-papers as (
-
-    select * from {{ ref('dim_papers') }}
-
-),
-
-period_types as (
-
-    select unnest(['week', 'month']) as period_type
-
-),
-
-listed as (
-
-    select distinct
-        period_types.period_type,
-        cast(date_trunc(period_types.period_type, listings.listing_date) as date) as period_start,
-        listings.paper_id
-
-    from listings
-    cross join period_types
-
-),
-
-period_totals as (
+shares as (
 
     select
-        period_type,
-        period_start,
-        count(*) as period_papers
+        *,
+        papers / period_papers as topic_share,
+        (papers + {{ var('trend_smoothing') }})
+        / (period_papers + 2 * {{ var('trend_smoothing') }}) as smoothed_share
 
-    from listed
-    group by period_type, period_start
+    from counts
 
 ),
 
-topic_periods as (
+windowed as (
 
     select
-        paper_topics.topic_id,
-        listed.period_type,
-        listed.period_start,
-        count(*) as papers,
-        coalesce(sum(papers.latest_upvotes), 0) as upvotes
+        *,
+        lag(period_start) over by_period as previous_period_start,
+        lag(smoothed_share) over by_period as previous_smoothed_share,
+        count(*) over trailing_window as window_periods,
+        avg(topic_share) over trailing_window as window_mean,
+        stddev_samp(topic_share) over trailing_window as window_sd
 
-    from listed
-    inner join paper_topics
-        on listed.paper_id = paper_topics.paper_id
-    inner join papers
-        on listed.paper_id = papers.paper_id
-    group by paper_topics.topic_id, listed.period_type, listed.period_start
+    from shares
+    window
+        by_period as (partition by topic_id, period_type order by period_start),
+        trailing_window as (
+            partition by topic_id, period_type order by period_start
+            rows between {{ var('trend_window_periods') }} preceding and 1 preceding
+        )
 
 ),
 
 final as (
 
     select
-        topic_periods.topic_id,
-        topics.label,
-        topic_periods.period_type,
-        topic_periods.period_start,
-        topic_periods.papers,
-        cast(topic_periods.upvotes as bigint) as upvotes,
-        period_totals.period_papers,
-        round(topic_periods.papers / period_totals.period_papers, 6) as share_of_papers
+        topic_id,
+        kind,
+        label,
+        period_type,
+        period_start,
+        period_index,
+        papers,
+        upvotes,
+        period_papers,
+        round(topic_share, 6) as share_of_papers,
+        round(smoothed_share, 6) as smoothed_share,
+        previous_period_start,
+        round(ln(smoothed_share / previous_smoothed_share), 6) as growth,
+        window_periods,
+        round(window_mean, 6) as window_mean_share,
+        case
+            when window_periods >= {{ var('trend_window_min_periods') }}
+                then round((topic_share - window_mean) / greatest(coalesce(window_sd, 0), {{ min_sd }}), 6)
+        end as share_zscore
 
-    from topic_periods
-    inner join period_totals
-        on
-            topic_periods.period_type = period_totals.period_type
-            and topic_periods.period_start = period_totals.period_start
-    inner join topics
-        on topic_periods.topic_id = topics.topic_id
+    from windowed
 
 )
 

@@ -29,6 +29,7 @@ renamed as (
         cast(num_comments as bigint) as comments,
         submitted_by,
         submitted_by_fullname,
+        organization,
         github_repo as github_repo_raw,
         cast(github_stars as bigint) as github_stars,
         project_page,

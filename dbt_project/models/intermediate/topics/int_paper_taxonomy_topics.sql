@@ -1,0 +1,109 @@
+-- Which papers carry which taxonomy topics. A topic's pattern (a regular expression) is matched
+-- against the paper's lowercased text: its title ('title'), else its HF ai_keywords ('ai_keywords'),
+-- else its abstract at least var('taxonomy_min_abstract_matches') times ('abstract'). A paper
+-- that matches a topic also carries every ancestor of it ('subtopic') unless it matches that
+-- ancestor directly. The patterns are inlined as constants (macro taxonomy_patterns).
+{%- set patterns = taxonomy_patterns(ref('int_taxonomy_topics')) %}
+with
+
+papers as (
+
+    select * from {{ ref('dim_papers') }}
+
+),
+
+taxonomy as (
+
+    select * from {{ ref('int_taxonomy_topics') }}
+
+),
+
+-- read in the loop over the patterns (empty when sqlfluff renders the model)
+texts as (  -- noqa: ST03
+
+    select
+        paper_id,
+        lower(coalesce(title, '')) as title_text,
+        lower(coalesce(array_to_string(ai_keywords, ' ; '), '')) as keywords_text,
+        lower(coalesce(abstract, '')) as abstract_text
+
+    from papers
+
+),
+
+candidates as (
+    {% for topic_id, pattern in patterns %}
+        {%- set literal = "'" ~ pattern | replace("'", "''") ~ "'" %}
+        select
+            paper_id,
+            '{{ topic_id }}' as topic_id,
+            case
+                when regexp_matches(title_text, {{ literal }}) then 'title'
+                when regexp_matches(keywords_text, {{ literal }}) then 'ai_keywords'
+                when
+                    len(regexp_extract_all(abstract_text, {{ literal }}))
+                    >= {{ var('taxonomy_min_abstract_matches') }}
+                    then 'abstract'
+            end as match_source
+        from texts
+        union all
+    {% endfor %}
+    select
+        cast(null as varchar) as paper_id,
+        cast(null as varchar) as topic_id,
+        cast(null as varchar) as match_source
+    where false
+
+),
+
+direct_matches as (
+
+    select
+        candidates.paper_id,
+        candidates.topic_id,
+        candidates.match_source,
+        taxonomy.ancestor_ids
+
+    from candidates
+    inner join taxonomy
+        on candidates.topic_id = taxonomy.topic_id
+    where candidates.match_source is not null
+
+),
+
+inherited as (
+
+    select distinct
+        direct_matches.paper_id,
+        unnest(direct_matches.ancestor_ids) as topic_id
+
+    from direct_matches
+
+),
+
+final as (
+
+    select
+        paper_id,
+        topic_id,
+        match_source
+
+    from direct_matches
+
+    union all
+
+    select
+        inherited.paper_id,
+        inherited.topic_id,
+        'subtopic' as match_source
+
+    from inherited
+    left join direct_matches
+        on
+            inherited.paper_id = direct_matches.paper_id
+            and inherited.topic_id = direct_matches.topic_id
+    where direct_matches.paper_id is null
+
+)
+
+select * from final

@@ -1,0 +1,181 @@
+"""Learned topics: deterministic fits and stable ids (same input, an added week, a new subject, retirement)."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+from pipelines.topics.model import Previous, TopicConfig, TopicFit, fit_topics
+from pipelines.topics.registry import RegistryTopic, assign_ids
+from pipelines.topics.store import read_previous, write_fit
+
+CONFIG = TopicConfig(n_topics=4, min_topic_size=8, min_papers=20, min_df=2, svd_components=20)
+SUBJECTS = {
+    "vision": "image pixel convolution segmentation detection camera photo resolution",
+    "language": "token sentence translation grammar parsing vocabulary corpus syntax",
+    "robotics": "robot gripper manipulation locomotion actuator torque grasp arm",
+    "audio": "speech waveform spectrogram speaker acoustic phoneme microphone pitch",
+    "biology": "protein enzyme genome molecule cell receptor peptide folding",
+}
+SHARED = "model method data learning benchmark training"
+
+
+def papers(subject: str, start: int, count: int, seed: int) -> pl.DataFrame:
+    """``count`` papers on ``subject``: 5 of its 8 words and 2 shared words each, ids start..start+count-1."""
+    rng = np.random.default_rng(seed)
+    words, shared = SUBJECTS[subject].split(), SHARED.split()
+    rows = []
+    for i in range(start, start + count):
+        chosen = [*rng.choice(words, 5, replace=False), *rng.choice(shared, 2, replace=False)]
+        rows += [(f"{subject}-{i:03d}", w, int(rng.integers(1, 4))) for w in chosen]
+    return pl.DataFrame(rows, schema={"paper_id": pl.Utf8, "keyword": pl.Utf8, "occurrences": pl.Int64}, orient="row")
+
+
+def corpus(subjects, start: int = 0, count: int = 30, seed: int = 0) -> pl.DataFrame:
+    return pl.concat([papers(s, start, count, seed + i) for i, s in enumerate(subjects)])
+
+
+def previous(fit: TopicFit) -> Previous:
+    return Previous(registry=fit.registry, assignments=dict(fit.assignments.select("paper_id", "topic_id").iter_rows()))
+
+
+def topic_of_subject(fit: TopicFit) -> dict[str, str]:
+    """subject -> the topic id most of its papers have."""
+    frame = fit.assignments.with_columns(subject=pl.col("paper_id").str.split("-").list.first())
+    counts = frame.group_by("subject", "topic_id").len().sort("len", descending=True)
+    return {s: counts.filter(pl.col("subject") == s)["topic_id"][0] for s in counts["subject"].unique()}
+
+
+@pytest.fixture(scope="module")
+def first_fit() -> TopicFit:
+    return fit_topics(corpus(["vision", "language", "robotics", "audio"]), config=CONFIG)
+
+
+def test_a_fit_finds_the_subjects_and_labels_them(first_fit):
+    assert first_fit.topics.height == 4
+    assert [e.event for e in first_fit.events] == ["created"] * 4
+    mapping = topic_of_subject(first_fit)
+    assert len(set(mapping.values())) == 4  # one topic per subject, every paper of a subject in it
+    purity = first_fit.assignments.with_columns(subject=pl.col("paper_id").str.split("-").list.first())
+    assert purity.group_by("subject").agg(pl.col("topic_id").n_unique())["topic_id"].max() == 1
+    labels = dict(first_fit.topics.select("topic_id", "label").iter_rows())
+    top = dict(first_fit.topics.select("topic_id", "top_terms").iter_rows())
+    for subject, topic_id in mapping.items():
+        assert set(top[topic_id][:3]) <= set(SUBJECTS[subject].split()), (subject, labels[topic_id])
+    assert sorted(mapping.values()) == ["lt:0001", "lt:0002", "lt:0003", "lt:0004"]
+
+
+def test_same_input_gives_same_ids(first_fit):
+    keywords = corpus(["vision", "language", "robotics", "audio"])
+    again = fit_topics(keywords, config=CONFIG)  # a fresh home: no registry
+    assert again.assignments.equals(first_fit.assignments)
+    assert again.topics.equals(first_fit.topics)
+    # input order does not matter
+    shuffled = fit_topics(keywords.sample(fraction=1.0, shuffle=True, seed=7), config=CONFIG)
+    assert shuffled.assignments.equals(first_fit.assignments)
+    # a rerun on the same rows, starting from the registry, is a fixed point: same ids, nothing created
+    rerun = fit_topics(keywords, previous(first_fit), CONFIG)
+    assert rerun.assignments.equals(first_fit.assignments)
+    assert {e.event for e in rerun.events} == {"kept"}
+    assert all(e.similarity == pytest.approx(1.0) for e in rerun.events)
+
+
+def test_an_added_week_keeps_the_old_ids(first_fit):
+    grown = pl.concat(
+        [
+            corpus(["vision", "language", "robotics", "audio"]),
+            corpus(["vision", "language", "robotics", "audio"], 30, 8, 10),
+        ]
+    )
+    second = fit_topics(grown, previous(first_fit), CONFIG)
+    assert {e.event for e in second.events} == {"kept"}
+    joined = first_fit.assignments.join(second.assignments, on="paper_id", suffix="_2")
+    assert joined.height == 120
+    assert (joined["topic_id"] == joined["topic_id_2"]).all()
+    assert topic_of_subject(second) == topic_of_subject(first_fit)  # the new papers join their subject's id
+
+
+def test_a_new_subject_gets_a_new_id_and_old_ids_stay(first_fit):
+    grown = pl.concat([corpus(["vision", "language", "robotics", "audio"]), papers("biology", 0, 25, 99)])
+    second = fit_topics(grown, previous(first_fit), CONFIG)
+    events = {e.topic_id: e.event for e in second.events}
+    assert events == {"lt:0001": "kept", "lt:0002": "kept", "lt:0003": "kept", "lt:0004": "kept", "lt:0005": "created"}
+    mapping = topic_of_subject(second)
+    assert mapping["biology"] == "lt:0005"
+    assert {s: t for s, t in mapping.items() if s != "biology"} == topic_of_subject(first_fit)
+    assert second.diagnostics["split"] == 1  # the new subject was split out of the cluster it first joined
+    # ... and the new topic is stable from then on
+    third = fit_topics(grown, previous(second), CONFIG)
+    assert {e.event for e in third.events} == {"kept"}
+    assert third.assignments.equals(second.assignments)
+
+
+def test_a_vanished_subject_retires_its_id_and_a_return_revives_it(first_fit):
+    mapping = topic_of_subject(first_fit)
+    without_audio = corpus(["vision", "language", "robotics"])
+    second = fit_topics(without_audio, previous(first_fit), CONFIG)
+    events = {e.topic_id: e.event for e in second.events}
+    assert events[mapping["audio"]] == "retired"
+    assert sorted(t.topic_id for t in second.registry) == ["lt:0001", "lt:0002", "lt:0003", "lt:0004"]  # kept
+    assert {t.topic_id: t.status for t in second.registry}[mapping["audio"]] == "retired"
+    assert mapping["audio"] not in set(second.assignments["topic_id"])
+
+    back = fit_topics(corpus(["vision", "language", "robotics", "audio"]), previous(second), CONFIG)
+    events = {e.topic_id: e.event for e in back.events}
+    assert events[mapping["audio"]] == "revived"
+    assert topic_of_subject(back) == mapping  # never renumbered: no lt:0005
+
+
+def test_hungarian_matching_threshold_and_numbering():
+    registry = [
+        RegistryTopic("lt:0001", "active", "a", 10, {"a": 1.0}),
+        RegistryTopic("lt:0007", "retired", "b", 0, {"b": 1.0}),
+    ]
+    clusters = [({"b": 0.8, "c": 0.6}, 5, "p2"), ({"a": 0.9, "z": 0.43}, 9, "p1"), ({"q": 1.0}, 20, "p3")]
+    updated, events, ids = assign_ids(clusters, registry, threshold=0.5, return_ids=True)
+    # cosine({b:.8,c:.6}, {b:1}) = 0.8 >= 0.5: revives lt:0007; {a:.9,z:.43} ~ 0.90 keeps lt:0001;
+    # {q} matches nothing and is numbered after the highest id ever issued (7), not after the count.
+    assert ids == ["lt:0007", "lt:0001", "lt:0008"]
+    assert {e.topic_id: e.event for e in events} == {"lt:0001": "kept", "lt:0007": "revived", "lt:0008": "created"}
+    _, events, ids = assign_ids(clusters[:1], registry, threshold=0.9, return_ids=True)
+    assert ids == ["lt:0008"]  # below the threshold: a new id, and lt:0001 retires
+    assert {e.topic_id: e.event for e in events} == {"lt:0001": "retired", "lt:0008": "created"}
+    assert [t.topic_id for t in updated] == ["lt:0001", "lt:0007", "lt:0008"]
+
+
+def test_the_registry_round_trips_through_the_warehouse(first_fit):
+    con = duckdb.connect()
+    keywords = corpus(["vision", "language", "robotics", "audio"]).with_columns(
+        words=pl.lit(1, pl.Int32), title_occurrences=pl.lit(0, pl.Int32), from_ai_keywords=pl.lit(False)
+    )
+    write_fit(con, keywords, first_fit, run_id="run-1")
+    loaded = read_previous(con)
+    assert loaded.registry == first_fit.registry
+    assert loaded.assignments == previous(first_fit).assignments
+    write_fit(con, keywords, fit_topics(keywords, loaded, CONFIG), run_id="run-2")
+    created = con.execute("SELECT DISTINCT created_run_id FROM raw.learned_topic_registry").fetchall()
+    assert created == [("run-1",)]  # an id's creation is never rewritten
+    assert con.execute("SELECT run_id, count(*) FROM raw.learned_topic_events GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("run-1", 4),
+        ("run-2", 4),
+    ]
+
+
+def test_too_few_papers_fit_nothing_and_change_nothing(first_fit):
+    tiny = papers("vision", 0, 10, 0)
+    fit = fit_topics(tiny, previous(first_fit), CONFIG)
+    assert fit.assignments.height == 0 and fit.events == []
+    assert fit.registry == first_fit.registry
+    assert "skipped" in fit.diagnostics
+
+
+def test_papers_without_a_shared_keyword_fit_nothing():
+    lonely = pl.DataFrame(
+        {"paper_id": ["a", "b"], "keyword": ["only-a", "only-b"], "occurrences": [1, 1]},
+        schema={"paper_id": pl.Utf8, "keyword": pl.Utf8, "occurrences": pl.Int64},
+    )
+    fit = fit_topics(lonely, config=CONFIG)
+    assert fit.vocabulary == [] and fit.assignments.height == 0 and fit.topics.height == 0
+    assert fit_topics(lonely.clear(), config=CONFIG).assignments.height == 0
