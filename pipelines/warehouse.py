@@ -78,6 +78,28 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: a crash or an error leaves the tables as they were."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Append a Polars frame to ``table`` by column name, through Arrow."""
+    if frame.height:
+        con.register("incoming", frame.to_arrow())
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+        finally:
+            con.unregister("incoming")
+
+
 def source_columns(source: Source) -> dict[str, str]:
     return {**BOOKKEEPING_COLUMNS, source.date_column: "DATE", **source.raw_schema}
 
@@ -189,8 +211,7 @@ def ingest(
         INGESTION_RUNS_COLUMNS,
     )
     ensure_raw_tables(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, (frame, date_column) in frames.items():
             scope = "" if table == source.raw_table else f" AND source = '{source.name}'"
             if dates is None:
@@ -200,18 +221,10 @@ def ingest(
                     f"DELETE FROM {RAW_SCHEMA}.{table} WHERE {date_column} IN (SELECT unnest(?::DATE[])){scope}",
                     [dates],
                 )
-            con.register("incoming", frame.to_arrow())
-            con.execute(f"INSERT INTO {RAW_SCHEMA}.{table} BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
+            insert_frame(con, f"{RAW_SCHEMA}.{table}", frame)
         if run_id:
             con.execute(
                 f"DELETE FROM {RAW_SCHEMA}.ingestion_runs WHERE run_id = ? AND source = ?", [run_id, source.name]
             )
-            con.register("incoming", audit.to_arrow())
-            con.execute(f"INSERT INTO {RAW_SCHEMA}.ingestion_runs BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            insert_frame(con, f"{RAW_SCHEMA}.ingestion_runs", audit)
     return IngestStats(source.name, len(paths), len(rows) + len(quarantine), len(rows), len(quarantine))

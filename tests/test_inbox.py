@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -114,3 +115,20 @@ def test_sensor_lands_and_requests_one_run_per_content(home):
     with dg.build_sensor_context(resources=resources) as context:
         skipped = inbox_sensor(context)
     assert isinstance(skipped, dg.SkipReason) and "nothing new" in skipped.skip_message
+
+
+def test_run_over_the_inbox_lands_good_files_and_sets_bad_ones_aside(home):
+    """`papertrends run --input $PAPERTRENDS_HOME/inbox`: the same run, with inbox semantics."""
+    from conftest import query
+
+    from pipelines.runner import run_pipeline
+
+    drop(home, DAILY / "2025-06-27.json")
+    drop(home, BAD / "2024-06-10_truncated.json")
+    summary = run_pipeline([home.inbox], home)
+    assert summary.success and summary.published == home.published
+    assert [f.listing_date.isoformat() for f in summary.landed] == ["2025-06-27"]
+    assert list(summary.inbox.rejected) == ["2024-06-10_truncated.json"]
+    assert pending(home) == []
+    papers = query(home.published, "SELECT count(*) FROM marts.dim_papers")[0][0]
+    assert papers == len(json.loads((DAILY / "2025-06-27.json").read_text()))

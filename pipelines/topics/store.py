@@ -22,6 +22,7 @@ import polars as pl
 from pipelines.topics.corpus import KEYWORD_SCHEMA, PAPER_SCHEMA
 from pipelines.topics.model import Previous, TopicFit
 from pipelines.topics.registry import RegistryTopic
+from pipelines.warehouse import insert_frame, transaction
 
 SCHEMA = "raw"
 TABLES = {
@@ -89,10 +90,7 @@ def read_previous(con: duckdb.DuckDBPyConnection) -> Previous:
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     con.execute(f"DELETE FROM {SCHEMA}.{table}")
-    if frame.height:
-        con.register("incoming", frame.to_arrow())
-        con.execute(f"INSERT INTO {SCHEMA}.{table} BY NAME SELECT * FROM incoming")
-        con.unregister("incoming")
+    insert_frame(con, f"{SCHEMA}.{table}", frame)
 
 
 def write_fit(con: duckdb.DuckDBPyConnection, keywords: pl.DataFrame, fit: TopicFit, run_id: str) -> None:
@@ -158,16 +156,8 @@ def write_fit(con: duckdb.DuckDBPyConnection, keywords: pl.DataFrame, fit: Topic
         },
     )
     terms = keywords.filter(pl.col("keyword").is_in(pl.Series(fit.vocabulary, dtype=pl.Utf8).implode()))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _replace(con, "paper_terms", terms.cast(KEYWORD_SCHEMA))
         _replace(con, "learned_topic_assignments", fit.assignments)
         _replace(con, "learned_topic_registry", registry)
-        if events.height:
-            con.register("incoming", events.to_arrow())
-            con.execute(f"INSERT INTO {SCHEMA}.learned_topic_events BY NAME SELECT * FROM incoming")
-            con.unregister("incoming")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        insert_frame(con, f"{SCHEMA}.learned_topic_events", events)
