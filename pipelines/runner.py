@@ -62,27 +62,37 @@ def _instance(home: Home) -> dg.DagsterInstance:
 
 
 def _summarise(home: Home, summary: RunSummary) -> None:
-    from pipelines.publish import mart_row_counts
+    """Figures for the CLI, read from the manifest and the warehouse.
+
+    The published copy itself is never opened here: the manifest already holds its row
+    counts, and after a publish the warehouse holds the same bytes.
+    """
+    from pipelines.publish import read_manifest
     from pipelines.warehouse import connect
 
     if summary.published and summary.published.exists():
-        summary.table_rows = mart_row_counts(summary.published)
-        if "source_match_rates" in summary.table_rows:
-            with connect(summary.published, read_only=True) as con:
-                rows = con.execute(
-                    "SELECT source, papers, matched_papers, match_key FROM marts.source_match_rates ORDER BY source"
-                ).fetchall()
+        summary.table_rows = read_manifest(summary.published)["mart_row_counts"]
+    if not home.warehouse.exists():
+        return
+    with connect(home.warehouse, read_only=True) as con:
+        read, quarantined = con.execute(
+            "SELECT coalesce(sum(records_read), 0), coalesce(sum(records_quarantined), 0) FROM raw.landed_files"
+        ).fetchone()
+        summary.records_read, summary.records_quarantined = int(read), int(quarantined)
+        marts = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+            ).fetchall()
+        }
+        summary.papers = (
+            con.execute("SELECT count(*) FROM marts.dim_papers").fetchone()[0] if "dim_papers" in marts else 0
+        )
+        if summary.table_rows and "source_match_rates" in marts:
+            rows = con.execute(
+                "SELECT source, papers, matched_papers, match_key FROM marts.source_match_rates ORDER BY source"
+            ).fetchall()
             summary.match_rates = {source: (papers, matched, key) for source, papers, matched, key in rows}
-    if home.warehouse.exists():
-        with connect(home.warehouse, read_only=True) as con:
-            read, quarantined = con.execute(
-                "SELECT coalesce(sum(records_read), 0), coalesce(sum(records_quarantined), 0) FROM raw.landed_files"
-            ).fetchone()
-            summary.records_read, summary.records_quarantined = int(read), int(quarantined)
-            has_papers = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = 'dim_papers'"
-            ).fetchone()[0]
-            summary.papers = con.execute("SELECT count(*) FROM marts.dim_papers").fetchone()[0] if has_papers else 0
 
 
 def partitioned_days(landed: Sequence[LandedFile]) -> list[str]:

@@ -76,6 +76,11 @@ CASES: dict[str, tuple[str, bytes, Quarantine | FileError]] = {
     ),
     "hf top-level string": ("2025-06-27.json", b'"hello"', FileError(1, "is not a daily-papers answer")),
     "hf object without data": ("2025-06-27.json", b'{"status": "success"}', FileError(1, "without a data list")),
+    "hf impossible date in the file name": (
+        "2025-13-45.json",
+        hf_file(hf_record()),
+        FileError(None, "cannot tell the listing date"),
+    ),
     "hf listing date in the future": ("2031-01-06.json", hf_file(hf_record()), FileError(None, "in the future")),
     # --- Hugging Face records: quarantined, the two good records kept
     "hf string upvotes": (

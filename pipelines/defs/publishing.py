@@ -45,11 +45,6 @@ def blocking_failures(checks: list[CheckResult]) -> list[str]:
     )
 
 
-def failed_checks_in_run(context: dg.AssetExecutionContext) -> list[str]:
-    """Names of the asset checks that failed earlier in this run (audit before publish)."""
-    return blocking_failures(checks_in_run(context))
-
-
 @dg.asset(
     key=PUBLISHED,
     group_name="publish",

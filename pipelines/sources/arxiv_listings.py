@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, decode_utf8
+from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, RecordRejected, date_in_name, decode_utf8
 from pipelines.sources.text_keys import is_arxiv_id, title_key
 
 KNOWN_KEYS = frozenset({"id", "pdf", "abs", "authors", "title", "categories", "comment", "summary"})
@@ -25,11 +24,6 @@ KNOWN_KEYS = frozenset({"id", "pdf", "abs", "authors", "title", "categories", "c
 _SNIFF_KEYS = ("categories", "abs", "pdf")
 _SNIFF_LINES = 5
 _SNIFF_MAX_BYTES = 1 << 20
-_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
-
-
-class RecordRejected(ValueError):
-    """A line the marts cannot use; the message is the quarantine reason."""
 
 
 def _text(record: dict[str, Any], key: str, *, required: bool = False) -> str | None:
@@ -146,13 +140,7 @@ class ArxivListings:
         return False
 
     def listing_date_from_name(self, path: Path) -> dt.date | None:
-        match = _DATE_IN_NAME.search(path.name)
-        if not match:
-            return None
-        try:
-            return dt.date.fromisoformat(match.group(1))
-        except ValueError:
-            return None
+        return date_in_name(path)
 
     def parse(self, path: Path, data: bytes, listing_date: dt.date | None) -> ParsedFile:
         text = decode_utf8(path, data)  # invalid UTF-8: FileParseError naming the line

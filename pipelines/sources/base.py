@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
+
+_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+class RecordRejected(ValueError):
+    """A record the marts cannot use; the message is its quarantine reason."""
+
+
+def date_in_name(path: Path) -> dt.date | None:
+    """The first YYYY-MM-DD in a file name that is a real date, else None."""
+    match = _DATE_IN_NAME.search(path.name)
+    if not match:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:  # "2025-13-45": not a date, so no listing date from the name
+        return None
 
 
 class FileParseError(ValueError):

@@ -11,11 +11,10 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, decode_utf8
+from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, RecordRejected, date_in_name, decode_utf8
 from pipelines.sources.text_keys import is_arxiv_id, title_key
 
 KNOWN_TOP_KEYS = frozenset(
@@ -31,7 +30,6 @@ KNOWN_PAPER_KEYS = frozenset(
         "submittedOnDailyBy", "mediaUrls", "ai_summary", "githubStars", "organization",
     }
 )  # fmt: skip
-_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 # Hard limits on what can be stored at all; the GX suites hold the tighter,
 # reviewable data-quality bounds (a 1,500-character title lands, then blocks publishing).
 MAX_TITLE_CHARS = 2_000
@@ -39,10 +37,6 @@ MAX_ABSTRACT_CHARS = 100_000
 # A paper cannot be published or listed after the day it is listed on; one day of
 # slack absorbs the feed's EDT/EST-labelled-as-UTC shift.
 FUTURE_SLACK = dt.timedelta(days=1)
-
-
-class RecordRejected(ValueError):
-    """A record the marts cannot use; the message is the quarantine reason."""
 
 
 def _count(value: Any, field: str, *, required: bool) -> int | None:
@@ -222,8 +216,7 @@ class HfDailyPapers:
         )
 
     def listing_date_from_name(self, path: Path) -> dt.date | None:
-        match = _DATE_IN_NAME.search(path.name)
-        return dt.date.fromisoformat(match.group(1)) if match else None
+        return date_in_name(path)
 
     def parse(self, path: Path, data: bytes, listing_date: dt.date | None) -> ParsedFile:
         text = decode_utf8(path, data)
