@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pipelines import progress
+from pipelines.progress import TaskBars
 from pipelines.settings import SAMPLE_DIR, Home, home
 from pipelines.sources import FileParseError
 
@@ -124,7 +126,12 @@ def _fetch_hf_api(
     config = HfApiConfig(base_url=base_url, min_interval=min_interval)
     console.print(f"  fetching {len(days)} day(s) {days[0]} … {days[-1]} from {config.endpoint}", highlight=False)
 
-    def progress(outcome: DayOutcome) -> None:
+    fetched = 0
+
+    def on_day(outcome: DayOutcome) -> None:
+        nonlocal fetched
+        fetched += 1
+        bars.update("fetching days", fetched, len(days), detail=str(outcome.day))
         for fault in outcome.faults:
             console.print(f"    [yellow]fault:[/] {escape(str(fault))}", highlight=False, soft_wrap=True)
         if outcome.ok:
@@ -136,8 +143,8 @@ def _fetch_hf_api(
                 soft_wrap=True,
             )
 
-    with console.status("fetching from the Hugging Face API…"), HfApiClient(config) as client:
-        report = fetch_dates_to_folder(days, folder, client, on_day=progress)
+    with TaskBars(console) as bars, HfApiClient(config) as client:
+        report = fetch_dates_to_folder(days, folder, client, on_day=on_day)
     console.print(
         f"  fetched {len(report.written)} of {len(days)} day(s), {report.papers} paper(s), {len(report.faults)} fault(s)"
     )
@@ -161,21 +168,35 @@ def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: boo
 
             console.print(f"  {len(expand_inputs(paths))} input file(s) under {', '.join(map(str, paths))}")
         quiet = nullcontext() if verbose else redirect_stdout(log_path.open("w", encoding="utf-8"))
-        with console.status("checking input files…") as status, quiet:
+        # Bars are drawn only on a terminal; piped output keeps just the printed lines.
+        with TaskBars(console) as bars, quiet, progress.listening(bars.update):
+            watchers: list = []
 
             def landed_report(landed: list) -> None:
                 new = sum(f.newly_landed for f in landed)
                 console.print(f"  landed {new} new file(s), {len(landed) - new} already landed")
-                status.update("ingesting, building dbt models, running checks…")
+                if console.is_terminal:  # imported here: a run with nothing to do never loads Dagster
+                    from pipelines.run_watch import RunWatcher
 
-            summary = run_pipeline(
-                paths,
-                where,
-                log_level="INFO" if verbose else "ERROR",
-                on_landed=landed_report,
-                # Live only on a terminal: rich prints nothing for a status when output is piped.
-                progress=lambda done, total: status.update(f"checking and landing input files… {done}/{total}"),
-            )
+                    watchers.append(
+                        RunWatcher(
+                            where.dagster_home,
+                            lambda done, total, step: bars.update("assets and checks", done, total, detail=step),
+                        )
+                    )
+                    watchers[0].start()
+
+            try:
+                summary = run_pipeline(
+                    paths,
+                    where,
+                    log_level="INFO" if verbose else "ERROR",
+                    on_landed=landed_report,
+                    progress=lambda done, total: bars.update("checking and landing files", done, total),
+                )
+            finally:
+                for watcher in watchers:
+                    watcher.stop()
     except (FileParseError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc

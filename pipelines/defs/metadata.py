@@ -22,10 +22,26 @@ def query_markdown(con: duckdb.DuckDBPyConnection, sql: str) -> dg.MetadataValue
     return dg.MetadataValue.md(markdown_table([d[0] for d in cursor.description], cursor.fetchall()))
 
 
+def column_schema(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dg.TableSchema:
+    """The columns as DuckDB built them: the dbt docs say what a column means, this says what it is."""
+    rows = con.execute(
+        "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+        " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, data_type, constraints=dg.TableColumnConstraints(nullable=nullable == "YES"))
+            for name, data_type, nullable in rows
+        ]
+    )
+
+
 def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, *, preview: bool) -> dict:
     relation = f'"{schema}"."{table}"'
     metadata: dict = {
-        "dagster/row_count": dg.MetadataValue.int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
+        "dagster/row_count": dg.MetadataValue.int(con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]),
+        "dagster/column_schema": dg.MetadataValue.table_schema(column_schema(con, schema, table)),
     }
     if preview:
         metadata["preview"] = query_markdown(con, f"SELECT * FROM {relation} LIMIT {PREVIEW_ROWS}")
