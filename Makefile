@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format dagster clean
+.PHONY: setup browser run test lint format dagster clean
 
 setup: $(STAMP)
 
@@ -17,7 +17,22 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/papertrends run
 
-test: setup
+# The report's browser test needs a chromium (Debian package). Installed when we may (root with
+# apt-get); otherwise the test skips, and says so loudly here first.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium); \
+	else \
+		echo "**********************************************************************"; \
+		echo "WARNING: chromium is not installed and cannot be installed here"; \
+		echo "(needs root and apt-get): tests/test_report_browser.py will be SKIPPED."; \
+		echo "Install the chromium package, then rerun make test."; \
+		echo "**********************************************************************"; \
+	fi
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 lint: setup

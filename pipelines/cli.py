@@ -52,6 +52,12 @@ def run(
     min_interval: Annotated[
         float, typer.Option("--min-interval", min=0, help="With --hf-api: polite seconds between API requests.")
     ] = 1.0,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Rebuild even when nothing is new: re-ingest every landed day, rebuild every model."
+        ),
+    ] = False,
 ) -> None:
     """Ingest, build every dbt model, run every check, and publish the analyst copy."""
     days = _hf_api_days(hf_api, since, until, base_url)
@@ -73,7 +79,7 @@ def run(
                 _report_failed_days(failed_days, published=False)
                 raise typer.Exit(1)
         try:
-            _run_and_report(paths or [SAMPLE_DIR], where, log_path, verbose)
+            _run_and_report(paths or [SAMPLE_DIR], where, log_path, verbose, force)
         except typer.Exit:
             if failed_days:
                 _report_failed_days(failed_days, published=False)
@@ -159,7 +165,7 @@ def _report_failed_days(failed: dict[dt.date, str], *, published: bool) -> None:
         console.print(f"  [red]{day}:[/] {escape(why)}", highlight=False, soft_wrap=True)
 
 
-def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: bool) -> None:
+def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: bool, force: bool = False) -> None:
     from pipelines.runner import run_pipeline
 
     try:
@@ -175,6 +181,8 @@ def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: boo
             def landed_report(landed: list) -> None:
                 new = sum(f.newly_landed for f in landed)
                 console.print(f"  landed {new} new file(s), {len(landed) - new} already landed")
+
+            def run_started() -> None:
                 if console.is_terminal:  # imported here: a run with nothing to do never loads Dagster
                     from pipelines.run_watch import RunWatcher
 
@@ -192,6 +200,8 @@ def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: boo
                     where,
                     log_level="INFO" if verbose else "ERROR",
                     on_landed=landed_report,
+                    on_run_start=run_started,
+                    force=force,
                     progress=lambda done, total: bars.update("checking and landing files", done, total),
                 )
             finally:
@@ -208,6 +218,8 @@ def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: boo
         )
         for name, reason in inbox.rejected.items():
             console.print(f"  [yellow]rejected[/] {escape(name)}: {escape(reason)}", soft_wrap=True)
+    if summary.up_to_date:
+        console.print(f"  nothing new: published copy is current (run {summary.run_id})", highlight=False)
     table = Table(title="papertrends run summary", show_header=False)
     table.add_row("run id", summary.run_id or "-")
     table.add_row("records read", str(summary.records_read))
@@ -233,6 +245,74 @@ def _run_and_report(paths: list[Path], where: Home, log_path: Path, verbose: boo
 
 
 @app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the synthetic feed into.")],
+    papers: Annotated[int, typer.Option("--papers", min=1, help="Papers in total.")] = 2_000,
+    days: Annotated[int, typer.Option("--days", min=1, help="Listing days (weekdays, like the real feed).")] = 10,
+    snapshots: Annotated[
+        int, typer.Option("--snapshots-per-paper", min=1, help="Observations of each paper: first fetch + re-fetches.")
+    ] = 3,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Same arguments and seed, byte-identical files.")] = 0,
+    start: Annotated[
+        str, typer.Option("--start", help="First listing day, YYYY-MM-DD (>= 2023-05-01).")
+    ] = "2023-05-01",
+    quirk_rate: Annotated[
+        float, typer.Option("--quirk-rate", min=0, help="Multiplier on the real feed's quirk rates (0: none).")
+    ] = 1.0,
+    compact: Annotated[
+        bool, typer.Option("--compact", help="Unindented JSON (~15% smaller than the real feed's).")
+    ] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes generating days in parallel.")] = 2,
+    force: Annotated[bool, typer.Option("--force", help="Replace a feed generated earlier in --out.")] = False,
+) -> None:
+    """Write a synthetic HF Daily Papers feed (with re-fetches), arXiv listings and a topics.csv truth file."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from pipelines.generate import GenerateConfig
+    from pipelines.generate import generate as generate_feed
+
+    try:
+        config = GenerateConfig(
+            papers=papers,
+            days=days,
+            snapshots=snapshots,
+            seed=seed,
+            start=dt.date.fromisoformat(start),
+            quirk_rate=quirk_rate,
+            compact=compact,
+            workers=workers,
+        )
+    except ValueError:
+        raise _fail_usage(f"--start {start!r} is not a date: use YYYY-MM-DD") from None
+    # A live bar on a terminal only; piped output stays quiet until the summary.
+    bar = Progress("generating days", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console)
+    with bar if console.is_terminal else nullcontext():
+        task = bar.add_task("days", total=days)
+        try:
+            summary = generate_feed(
+                config, out, force=force, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+        except (ValueError, FileExistsError) as exc:
+            raise _fail_usage(str(exc)) from None
+    table = Table(title="papertrends generate summary", show_header=False)
+    table.add_row("output", str(summary.out))
+    table.add_row("listing days", f"{summary.first_day} … {summary.last_day}")
+    table.add_row("files", f"{summary.files:,} ({summary.hf_files:,} HF, {summary.arxiv_files:,} arXiv)")
+    table.add_row("papers", f"{summary.papers:,}")
+    table.add_row("records", f"{summary.hf_records:,} HF, {summary.arxiv_records:,} arXiv lines")
+    table.add_row("bytes", f"{summary.bytes:,} ({summary.bytes / 1e9:.2f} GB)")
+    table.add_row("seconds", f"{summary.seconds:.1f}")
+    table.add_row("quirks", ", ".join(f"{k} {v:,}" for k, v in sorted(summary.quirks.items()) if v) or "-")
+    console.print(table)
+    console.print(
+        f"ingest with: papertrends run --input {summary.out / 'hf-daily-papers'} "
+        f"--input {summary.out / 'arxiv-daily-listings'}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
 def sql(
     query: Annotated[str | None, typer.Argument(help="SQL to run. Omit it for an interactive prompt.")] = None,
     output_format: Annotated[
@@ -248,6 +328,37 @@ def sql(
     code = sql_console(query, output_format, out)
     if code:
         raise typer.Exit(code)
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for index.html, digest.md and charts/. Default: $PAPERTRENDS_HOME/reports/latest "
+            "(data/reports/latest), the folder `papertrends run` refreshes after each publish.",
+        ),
+    ] = None,
+) -> None:
+    """Write a static HTML report and a Markdown digest from the published copy (read-only).
+
+    Trending papers with their score components, rising and emerging topics, weekly topic share, papers per category and the run's data-quality checks. No script, nothing fetched: open index.html in any browser. The same published copy always gives the same files.
+    """
+    from pipelines.report import ReportError, build_report, default_out_dir
+
+    where = home()
+    try:
+        with console.status("building the report from the published copy…"):
+            result = build_report(where.published, out or default_out_dir(where))
+    except ReportError as exc:
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    console.print(f"report as of {result.as_of_date} (published {result.published_at}, run {result.run_id})")
+    console.print(f"  {result.index_html}", highlight=False, soft_wrap=True)
+    console.print(f"  {result.digest_md}", highlight=False, soft_wrap=True)
+    console.print(f"  {len(result.charts)} chart(s) in {result.index_html.parent / 'charts'}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from pipelines.settings import DBT_PROJECT_DIR, home
+from pipelines.warehouse import transaction
 
 # The dbt of this interpreter's environment, whether or not the venv is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
@@ -51,3 +54,90 @@ def ensure_manifest() -> Path:
     if result.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
     return manifest
+
+
+# --- Incremental build state -------------------------------------------------------------
+#
+# The incremental dbt models (materialized='incremental', strategy 'replace': see
+# dbt_project/macros/incremental_replace.sql) recompute only what the days in
+# build_state.changed_days touched. Which days those are is decided here, per dbt step:
+# the landed files (raw.landed_files: path and sha256 per listing day) are compared with
+# those the step's last successful build saw (build_state.step_files). A day whose set of
+# files differs is changed. The state is committed only after the whole step succeeded, so
+# a failed or partial build is simply redone (every incremental model replaces what it
+# recomputes, so doing a day twice gives the same rows). A step with no state yet, a
+# different model fingerprint (dbt project or learned-topic code changed) or a forced run
+# builds from scratch (dbt --full-refresh).
+
+STATE_SCHEMA = "build_state"
+STATE_DDL = (
+    f"CREATE SCHEMA IF NOT EXISTS {STATE_SCHEMA}",
+    f"CREATE TABLE IF NOT EXISTS {STATE_SCHEMA}.steps (step VARCHAR, model_fingerprint VARCHAR, built_at TIMESTAMP)",
+    f"CREATE TABLE IF NOT EXISTS {STATE_SCHEMA}.step_files"
+    " (step VARCHAR, source VARCHAR, landing_path VARCHAR, sha256 VARCHAR, listing_date DATE)",
+    f"CREATE TABLE IF NOT EXISTS {STATE_SCHEMA}.changed_days (listing_date DATE)",
+)
+
+
+def ensure_state_tables(con) -> None:
+    for statement in STATE_DDL:
+        con.execute(statement)
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    step: str
+    full_refresh: bool
+    changed_days: list[dt.date]
+    reason: str
+
+
+CHANGED_DAYS_SQL = f"""
+WITH now AS (SELECT source, landing_path, sha256, listing_date FROM raw.landed_files),
+seen AS (SELECT source, landing_path, sha256, listing_date FROM {STATE_SCHEMA}.step_files WHERE step = ?)
+SELECT DISTINCT listing_date FROM ((FROM now EXCEPT FROM seen) UNION ALL (FROM seen EXCEPT FROM now))
+WHERE listing_date IS NOT NULL
+ORDER BY listing_date
+"""
+
+
+def plan_step(con, step: str, fingerprint: str, *, force: bool = False) -> StepPlan:
+    """Decide full or incremental, and write the step's changed days to build_state.changed_days."""
+    ensure_state_tables(con)
+    row = con.execute(f"SELECT model_fingerprint FROM {STATE_SCHEMA}.steps WHERE step = ?", [step]).fetchone()
+    if force:
+        full, reason = True, "forced"
+    elif row is None:
+        full, reason = True, "first build of this step"
+    elif row[0] != fingerprint:
+        full, reason = True, "dbt project or learned-topic code changed"
+    else:
+        full, reason = False, "incremental"
+    if full:
+        days = [r[0] for r in con.execute("SELECT DISTINCT listing_date FROM raw.landed_files ORDER BY 1").fetchall()]
+    else:
+        days = [r[0] for r in con.execute(CHANGED_DAYS_SQL, [step]).fetchall()]
+    with transaction(con):
+        con.execute(f"DELETE FROM {STATE_SCHEMA}.changed_days")
+        con.execute(f"INSERT INTO {STATE_SCHEMA}.changed_days SELECT unnest(?::DATE[])", [days])
+    return StepPlan(step, full, days, reason)
+
+
+def commit_step(con, step: str, fingerprint: str) -> None:
+    """The step built every model over every landed file: remember them as seen."""
+    ensure_state_tables(con)
+    with transaction(con):
+        con.execute(f"DELETE FROM {STATE_SCHEMA}.step_files WHERE step = ?", [step])
+        con.execute(
+            f"INSERT INTO {STATE_SCHEMA}.step_files"
+            " SELECT ?, source, landing_path, sha256, listing_date FROM raw.landed_files",
+            [step],
+        )
+        con.execute(f"DELETE FROM {STATE_SCHEMA}.steps WHERE step = ?", [step])
+        con.execute(f"INSERT INTO {STATE_SCHEMA}.steps VALUES (?, ?, now()::TIMESTAMP)", [step, fingerprint])
+
+
+def invalidate_steps(con, prefix: str) -> None:
+    """Forget the state of the steps named ``prefix`` (and their subsets): they rebuild from scratch."""
+    ensure_state_tables(con)
+    con.execute(f"DELETE FROM {STATE_SCHEMA}.steps WHERE step = ? OR starts_with(step, ? || '@')", [prefix, prefix])

@@ -150,8 +150,12 @@ def build_manifest(
     run_id: str | None,
     checks: Iterable[CheckResult],
     published_at: dt.datetime | None = None,
+    build: dict | None = None,
 ) -> dict:
-    """The manifest of ``database``: deterministic apart from run id and time (sorted keys and lists)."""
+    """The manifest of ``database``: deterministic apart from run id and time (sorted keys and lists).
+
+    ``build`` (optional) describes how the run built it (code fingerprint: pipelines.fingerprint).
+    """
     con = duckdb.connect(str(database), read_only=True)
     try:
         counts, inputs = _counts(con), _inputs(con)
@@ -168,6 +172,7 @@ def build_manifest(
         "mart_row_counts": dict(sorted(counts.items())),
         "checks": [asdict(c) for c in results],
         "checks_summary": {"total": len(results), "failed": sum(not c.passed for c in results)},
+        **({"build": build} if build else {}),
     }
 
 
@@ -178,6 +183,7 @@ def publish(
     run_id: str | None = None,
     checks: Iterable[CheckResult] = (),
     published_at: dt.datetime | None = None,
+    build: dict | None = None,
 ) -> Path:
     """Copy the checked ``warehouse`` to ``destination`` in one atomic step, with its manifest beside it."""
     checkpoint(warehouse)
@@ -192,7 +198,7 @@ def publish(
         os.chmod(temporary, READ_ONLY_MODE)
         # Described from the bytes that are about to be published, not from the warehouse.
         manifest = build_manifest(
-            temporary, name=destination.name, run_id=run_id, checks=checks, published_at=published_at
+            temporary, name=destination.name, run_id=run_id, checks=checks, published_at=published_at, build=build
         )
         manifest_temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _fsync_file(manifest_temporary)

@@ -82,6 +82,12 @@ CASES: dict[str, tuple[str, bytes, Quarantine | FileError]] = {
         FileError(None, "cannot tell the listing date"),
     ),
     "hf listing date in the future": ("2031-01-06.json", hf_file(hf_record()), FileError(None, "in the future")),
+    "hf wrapper with an impossible date": (
+        "wrapper.json",
+        b'{"status": "success", "date": "2025-02-30", "data": []}',
+        FileError(1, "the wrapper's date '2025-02-30' is not a date"),
+    ),
+    "hf nested too deeply": ("2025-06-27.json", b"[" * 50_000 + b"]" * 50_000, FileError(None, "nested too deeply")),
     # --- Hugging Face records: quarantined, the two good records kept
     "hf string upvotes": (
         "2025-06-27.json",
@@ -102,6 +108,22 @@ CASES: dict[str, tuple[str, bytes, Quarantine | FileError]] = {
         "2025-06-27.json",
         hf_file(hf_record(numComments="3")),
         Quarantine(1, "numComments is str", 2),
+    ),
+    # A 20-digit number: orjson would read a float, so the standard library reads this file.
+    "hf upvotes beyond 64 bits": (
+        "2025-06-27.json",
+        hf_file(hf_record(**{"paper.upvotes": 2**64})),
+        Quarantine(1, "paper.upvotes is 1.84e+19, over the 64-bit limit", 2),
+    ),
+    "hf NaN upvotes": (
+        "2025-06-27.json",
+        hf_file(hf_record(**{"paper.upvotes": float("nan")})),
+        Quarantine(1, "paper.upvotes is float nan, expected a non-negative integer", 2),
+    ),
+    "hf lone surrogate in a title": (
+        "2025-06-27.json",
+        json.dumps([GOOD_HF[0], hf_record(title="broken \ud800 text"), GOOD_HF[1]]).encode(),
+        Quarantine(1, "record holds a lone surrogate '\\ud800', not text", 2),
     ),
     "hf negative github stars": (
         "2025-06-27.json",
@@ -187,6 +209,11 @@ CASES: dict[str, tuple[str, bytes, Quarantine | FileError]] = {
         arxiv_file(json.dumps({**json.loads(GOOD_ARXIV_LINES[0]), "categories": "cs.CV"})),
         Quarantine(1, "categories is str", 2, line_number=2),
     ),
+    "arxiv id that is a 25-digit number": (
+        "2025-03-18.jsonl",
+        arxiv_file(json.dumps({**json.loads(GOOD_ARXIV_LINES[0]), "id": 1234567890123456789012345})),
+        Quarantine(1, "id 1234567890123456789012345 is not an arXiv id", 2, line_number=2),
+    ),
     "arxiv zero-byte file": ("2025-03-18.jsonl", b"", FileError(1, "empty")),
     # --- listing pages
     "page block without its '·' line": (
@@ -229,6 +256,23 @@ def test_bad_input(case: str, tmp_path: Path):
     assert expected.reason in quarantined.reason
     assert quarantined.line_number == expected.line_number
     assert quarantined.raw_text  # the record itself is kept with its reason
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_landing_check_agrees_with_the_parser(case: str, tmp_path: Path):
+    """Landing runs the cheap Source.check, ingestion the full parse: same verdict on every file."""
+    name, content, _ = CASES[case]
+    path = tmp_path / name
+    path.write_bytes(content)
+    source = detect(path)
+    try:
+        parsed = source.parse(path, content, None)
+    except FileParseError as exc:
+        with pytest.raises(FileParseError) as caught:
+            source.check(path, content)
+        assert (caught.value.line, str(caught.value)) == (exc.line, str(exc))
+    else:
+        assert source.check(path, content) == parsed.listing_date
 
 
 def test_corpus_is_large_and_spans_every_source():

@@ -284,3 +284,24 @@ def test_sample_files_are_untouched(home: Home) -> None:
     land(list(before), home)
     assert {p: p.read_bytes() for p in before} == before
     assert not (DAILY / "manifest.csv").exists()
+
+
+def test_a_manifest_is_read_once_and_its_first_row_with_a_time_decides(tmp_path: Path) -> None:
+    from pipelines import landing
+
+    folder = tmp_path / "feed"
+    first = copy_to(DAILY / "2024-06-10.json", folder / "daily")
+    second = copy_to(DAILY / "2024-06-11.json", folder / "daily")
+    (folder / "manifest.csv").write_text(
+        "file,fetched_utc,committed_utc\n"
+        "daily/2024-06-11.json,,\n"  # no time: a later row naming the file decides
+        "other.json,not a time,\n"  # another file's unreadable time is never parsed
+        "2024-06-11.json,,2024-06-11T18:00:00+02:00\n"
+        "daily/2024-06-10.json,2024-06-10T18:00:00Z,\n"
+        "2024-06-10.json,2030-01-01T00:00:00Z,\n",
+        encoding="utf-8",
+    )
+    landing._manifest_times.cache_clear()
+    assert resolve_as_of(first, dt.date(2024, 6, 10)) == dt.datetime(2024, 6, 10, 18, 0, 0)
+    assert resolve_as_of(second, dt.date(2024, 6, 11)) == dt.datetime(2024, 6, 11, 16, 0, 0)
+    assert landing._manifest_times.cache_info().misses == 1  # one read for both files

@@ -5,6 +5,10 @@ with
 scored as (
 
     select * from {{ ref('int_trending_papers_scored') }}
+    -- an incremental run checks the rankings of its days (macros/test_scope.sql)
+    {% if execute and not full_refresh_run() %}
+        where as_of_date in ({{ changed_days_list() }})
+    {% endif %}
 
 )
 

@@ -10,20 +10,30 @@ everything except the models tagged ``learned_topics`` (dim_papers among them);
 ``topics/learned_topics`` reads dim_papers and writes the raw learned tables;
 ``papertrends_dbt_topic_models`` builds the tagged models (the topic marts). Dagster
 orders the three by their asset dependencies, in one run.
+
+Each step builds incrementally (``dbt_project/macros/incremental.sql``): before dbt runs,
+the step works out which listing days changed since its last successful build
+(:func:`pipelines.dbt_project.plan_step`), and only after the whole step succeeded does it
+record them as done (:func:`pipelines.dbt_project.commit_step`). dbt's artifacts live in
+one persistent folder per step under ``$PAPERTRENDS_HOME/dbt/target/``, so that dbt's
+partial parsing skips the parse when the project did not change.
 """
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from pipelines.dbt_project import DBT_PROJECT, ensure_manifest
+from pipelines.dbt_project import DBT_PROJECT, commit_step, ensure_manifest, plan_step
 from pipelines.defs.ingestion import LEDGER, raw_key
-from pipelines.defs.learned_topics import LEARNED_TOPICS
-from pipelines.defs.metadata import table_metadata
+from pipelines.defs.learned_topics import LEARNED_TOPICS, TOPIC_STEP_PREFIX
+from pipelines.defs.metadata import column_schema, table_metadata
 from pipelines.defs.resources import WarehouseResource
+from pipelines.fingerprint import FULL_REFRESH_TAG, model_fingerprint
 from pipelines.sources import SOURCES
+from pipelines.topics.store import clear_learned_changes
 from pipelines.topics.store import ensure_tables as ensure_learned_tables
 from pipelines.warehouse import ensure_raw_tables
 
@@ -31,6 +41,8 @@ from pipelines.warehouse import ensure_raw_tables
 LEARNED_TOPICS_TAG = "learned_topics"
 # Where dbt_project.yml puts the seeds (their asset key is ["seed", name]).
 SEED_SCHEMA = "seeds"
+# The op of the second dbt step: it consumes (and, once built, clears) the learned step's changes.
+TOPIC_STEP = TOPIC_STEP_PREFIX
 SOURCE_KEYS = {source.raw_table: raw_key(source) for source in SOURCES.values()} | {
     "landed_files": LEDGER,
     "quarantine": LEDGER,
@@ -59,37 +71,81 @@ class PapertrendsTranslator(DagsterDbtTranslator):
         return fqn[1] if props["resource_type"] == "model" and len(fqn) > 2 else props["resource_type"]
 
 
+# Source tests (raw.* not null / unique) run inside `dbt build` and fail the dbt step, so the run,
+# when they fail; they are not Dagster checks of the raw assets. As blocking checks of the raw
+# assets they would sit between the raw assets and the ingestion ledger, whose tables feed dbt
+# models again: to keep that order Dagster splits the first dbt step into four dbt invocations
+# (about 5 s each, whatever the data). One step, one invocation.
 TRANSLATOR = PapertrendsTranslator(
     settings=DagsterDbtTranslatorSettings(
-        enable_asset_checks=True, enable_duplicate_source_asset_keys=True, enable_source_tests_as_checks=True
+        enable_asset_checks=True, enable_duplicate_source_asset_keys=True, enable_source_tests_as_checks=False
     )
 )
 
 
+def _step_key(context: dg.AssetExecutionContext) -> str:
+    """The step's name, and which models it builds when that is not all of its asset's.
+
+    Dagster may run a subset of a dbt asset (a selection in the UI, or a split around a
+    blocking check): such a subset keeps its own incremental state, so it never passes a
+    day off as done for the models it did not build.
+    """
+    selected = set(context.selected_asset_keys)
+    if selected == set(context.assets_def.keys):
+        return context.op.name
+    digest = hashlib.sha256("\n".join(sorted(k.to_user_string() for k in selected)).encode()).hexdigest()[:12]
+    return f"{context.op.name}@{digest}"
+
+
+def _metadata(con, layer: str, model: str) -> dict:
+    """Row count and column schema; for a view only the schema (counting a view runs its whole query)."""
+    schema = SEED_SCHEMA if layer == "seed" else layer
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, model]
+    ).fetchone()
+    if kind and kind[0] == "VIEW":
+        return {"dagster/column_schema": dg.MetadataValue.table_schema(column_schema(con, schema, model))}
+    return table_metadata(con, schema, model, preview=layer == "marts")
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    # dbt artifacts are run state: keep them under PAPERTRENDS_HOME, one folder per run and step.
-    target = warehouse.home.root / "dbt" / "runs" / context.run_id / context.op.name
+    # One persistent target folder per step and home: dbt finds its partial_parse.msgpack
+    # there from the last run and re-parses only what changed (a per-run folder meant a full
+    # parse, seconds, in every step of every run).
+    target = warehouse.home.root / "dbt" / "target" / context.op.name
+    step = _step_key(context)
+    fingerprint = model_fingerprint()
+    forced = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     # dbt's sources are the raw tables: they exist, if empty, before dbt looks.
     with warehouse.connect() as con:
         ensure_raw_tables(con)
         ensure_learned_tables(con)
+        plan = plan_step(con, step, fingerprint, force=forced)
+    context.log.info(
+        f"dbt step {step}: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason}),"
+        f" {len(plan.changed_days)} changed day(s)"
+    )
     # dagster-dbt's fetch_row_counts() keeps a dbt adapter connection open in this
     # process, which locks DuckDB; count rows ourselves once dbt has exited.
     # The step's select/exclude (from @dbt_assets) is added by dagster-dbt.
-    invocation = dbt.cli(["build"], context=context, target_path=target)
+    args = ["build", *(["--full-refresh"] if plan.full_refresh else [])]
+    invocation = dbt.cli(args, context=context, target_path=target)
     try:
         events = list(invocation.stream())
     finally:
         # The event stream ends (or raises on a failed build) when dbt closes stdout, which
         # can be before the process exits and releases its DuckDB lock: wait for the exit.
         invocation.process.wait()
+    # Only now, every model built over every changed day: the next run starts from here.
+    with warehouse.connect() as con:
+        commit_step(con, step, fingerprint)
+        if step == TOPIC_STEP:
+            clear_learned_changes(con)
     with warehouse.connect(read_only=True) as con:
         for event in events:
             if isinstance(event, dg.Output):
                 layer, model = context.asset_key_for_output(event.output_name).path
-                schema = SEED_SCHEMA if layer == "seed" else layer
-                extra = table_metadata(con, schema, model, preview=layer == "marts")
-                event = event.with_metadata({**event.metadata, **extra})
+                event = event.with_metadata({**event.metadata, **_metadata(con, layer, model)})
             yield event
 
 

@@ -7,9 +7,11 @@ registered in :data:`pipelines.sources.SOURCES` gets its asset here for free.
 
 import dagster as dg
 
+from pipelines import progress
 from pipelines.defs.live_fetch import HF_API_LANDING
 from pipelines.defs.partitions import DAILY, DAILY_FRESHNESS
 from pipelines.defs.resources import WarehouseResource
+from pipelines.fingerprint import FULL_REFRESH_TAG
 from pipelines.sources import SOURCES, Source
 from pipelines.warehouse import IngestStats, ingest
 
@@ -28,7 +30,24 @@ def _metadata(stats: IngestStats) -> dict[str, dg.MetadataValue]:
         "records_read": dg.MetadataValue.int(stats.records_read),
         "dagster/row_count": dg.MetadataValue.int(stats.records_accepted),
         "records_quarantined": dg.MetadataValue.int(stats.records_quarantined),
+        "files_read": dg.MetadataValue.int(stats.files_read),
+        "files_skipped": dg.MetadataValue.int(stats.files_skipped),
+        "files_removed": dg.MetadataValue.int(stats.files_removed),
     }
+
+
+def _reporter(context: dg.AssetExecutionContext, task: str):
+    """Per-file progress: to a listening CLI (every file) and to the step's log (every tenth of the work)."""
+    logged = [0]
+
+    def report(done: int, total: int) -> None:
+        progress.report(task, done, total)
+        tenth = 10 * done // total
+        if tenth > logged[0] or done == total:
+            logged[0] = tenth
+            context.log.info(f"{task}: {done}/{total} files")
+
+    return report
 
 
 def raw_asset(source: Source) -> dg.AssetsDefinition:
@@ -45,8 +64,18 @@ def raw_asset(source: Source) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         days = context.partition_keys if source.partitioned else None
+        # Files already ingested are skipped; a forced run (`papertrends run --force`) re-reads them all.
+        refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
         with warehouse.connect() as con:
-            stats = ingest(con, warehouse.home, source.name, days, run_id=context.run_id)
+            stats = ingest(
+                con,
+                warehouse.home,
+                source.name,
+                days,
+                run_id=context.run_id,
+                refresh=refresh,
+                progress=_reporter(context, f"ingesting {source.name}"),
+            )
         context.log.info(f"{len(days) if days else 'all'} day(s): {stats}")
         return dg.MaterializeResult(metadata=_metadata(stats))
 

@@ -7,6 +7,7 @@ from pipelines.defs.ingestion import LEDGER, RAW_KEYS
 from pipelines.defs.metadata import query_markdown
 from pipelines.defs.quality import STAGED_PAPERS
 from pipelines.defs.resources import WarehouseResource
+from pipelines.fingerprint import CODE_TAG, code_fingerprint
 from pipelines.publish import CheckResult, manifest_path, publish, read_manifest
 from pipelines.warehouse import connect
 
@@ -62,7 +63,16 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             description=f"not publishing: {len(failed)} check(s) failed in this run: {', '.join(failed)}",
             allow_retries=False,
         )
-    path = publish(warehouse.home.warehouse, warehouse.home.published, run_id=context.run_id, checks=checks)
+    # The code this run was built with, so that a later run over the same inputs can skip
+    # (pipelines.fingerprint): the runner's tag, taken before the run started, else now.
+    code = context.run.tags.get(CODE_TAG) or code_fingerprint()
+    path = publish(
+        warehouse.home.warehouse,
+        warehouse.home.published,
+        run_id=context.run_id,
+        checks=checks,
+        build={"code_fingerprint": code},
+    )
     manifest = read_manifest(path)
     # The preview reads the warehouse (the bytes just copied): the published path may be
     # held open by readers, and is theirs alone.

@@ -1,43 +1,97 @@
 """Blocking asset checks written in Python: Great Expectations suites and the ledger reconciliation.
 
 dbt tests arrive as asset checks through dagster-dbt; these cover what dbt
-cannot: the raw layer before dbt runs, and GX suites kept under expectations/.
+cannot: the raw layer before dbt runs, and GX suites kept under expectations/
+(one per layer and table, or per query: see pipelines/quality/gx_suites.py).
+
+Each suite check validates its suite against the table or query the suite names,
+reports the failed expectations with a sample of offending values (metadata and
+description, which the CLI prints), and writes its validation result to the run's
+GX data docs at $PAPERTRENDS_HOME/docs/gx/ (pipelines/quality/data_docs.py).
+
+Where mart checks sit: a blocking check on a dbt asset that has downstream models in
+the same dbt step makes Dagster split that step (downstream models must wait for the
+check). So the mart suites are checks of the leaf marts (only published/papertrends
+downstream) whose lineage holds the validated table: trending_papers_latest for the
+trending marts, emerging_topics for the topic marts, with the validated tables as
+additional deps.
 """
+
+from dataclasses import dataclass
 
 import dagster as dg
 
-from pipelines.defs.ingestion import HF_RAW, LEDGER
+from pipelines.defs.ingestion import HF_RAW, LEDGER, raw_key
 from pipelines.defs.resources import WarehouseResource
-from pipelines.quality.gx_suites import validate_table
+from pipelines.quality.data_docs import record_validation
+from pipelines.quality.gx_suites import suite_source, validate_suite
 from pipelines.sources import SOURCES
 
 STAGED_PAPERS = dg.AssetKey(["staging", "stg_hf_daily_papers__papers"])
+ARXIV_RAW = raw_key(SOURCES["arxiv_listings"])
+TRENDING_PAPERS = dg.AssetKey(["marts", "trending_papers"])
+TRENDING_PAPERS_LATEST = dg.AssetKey(["marts", "trending_papers_latest"])
+TOPIC_TRENDS = dg.AssetKey(["marts", "topic_trends"])
+PAPER_TOPICS = dg.AssetKey(["marts", "paper_topics"])
+EMERGING_TOPICS = dg.AssetKey(["marts", "emerging_topics"])
+DAILY_LISTINGS = dg.AssetKey(["intermediate", "int_daily_listings_latest"])
 
 
-def _suite_check(asset: dg.AssetKey, table: str, suite: str, description: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset, name=f"gx_{suite}", blocking=True, description=description)
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+@dataclass(frozen=True)
+class SuiteCheck:
+    suite: str  # expectations/<suite>.json
+    asset: dg.AssetKey  # the asset the check belongs to (and blocks)
+    reads: tuple[dg.AssetKey, ...] = ()  # other assets the suite's table or query reads
+
+
+SUITE_CHECKS = [
+    SuiteCheck("hf_papers_raw", HF_RAW),
+    SuiteCheck("arxiv_listings_raw", ARXIV_RAW),
+    SuiteCheck("staged_papers", STAGED_PAPERS),
+    SuiteCheck("marts_trending_papers", TRENDING_PAPERS_LATEST, reads=(TRENDING_PAPERS,)),
+    SuiteCheck("marts_trending_papers_latest", TRENDING_PAPERS_LATEST),
+    SuiteCheck("marts_topic_trends", EMERGING_TOPICS, reads=(TOPIC_TRENDS,)),
+    SuiteCheck("marts_topic_shares", EMERGING_TOPICS, reads=(TOPIC_TRENDS, PAPER_TOPICS, DAILY_LISTINGS)),
+    SuiteCheck("marts_emerging_topics", EMERGING_TOPICS),
+    SuiteCheck("marts_paper_topics", EMERGING_TOPICS, reads=(PAPER_TOPICS,)),
+]
+
+
+def _describe(spec: SuiteCheck) -> str:
+    kind, source = suite_source(spec.suite)
+    what = source if kind == "table" else "its source_sql query"
+    return f"Great Expectations suite expectations/{spec.suite}.json on {what} (blocking)."
+
+
+def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=spec.asset,
+        name=f"gx_{spec.suite}",
+        blocking=True,
+        description=_describe(spec),
+        additional_deps=list(spec.reads),
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
-            outcome = validate_table(con, table, suite)
+            outcome = validate_suite(con, spec.suite)
+        metadata = outcome.to_metadata()
+        try:
+            pages = record_validation(warehouse.home.root, context.op_execution_context.run_id, outcome)
+            metadata["data_docs"] = dg.MetadataValue.path(str(pages["page"]))
+        except Exception as error:  # docs are a view of the result: they never decide or hide it
+            context.log.warning(f"GX data docs not updated for {spec.suite}: {error!r}")
+            metadata["data_docs_error"] = repr(error)[:500]
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
             description=outcome.summary(),
-            metadata=outcome.to_metadata(),
+            metadata=metadata,
         )
 
     return _check
 
 
-raw_papers_suite = _suite_check(
-    HF_RAW, "raw.hf_daily_papers", "hf_papers_raw", "Great Expectations suite expectations/hf_papers_raw.json."
-)
-staged_papers_suite = _suite_check(
-    STAGED_PAPERS,
-    "staging.stg_hf_daily_papers__papers",
-    "staged_papers",
-    "Great Expectations suite expectations/staged_papers.json.",
-)
+suite_checks = [_suite_check(spec) for spec in SUITE_CHECKS]
 
 
 RECONCILE_SQL = """
@@ -131,4 +185,4 @@ def daily_volume_within_range(warehouse: WarehouseResource) -> dg.AssetCheckResu
     )
 
 
-checks = [raw_papers_suite, staged_papers_suite, records_reconcile, daily_volume_within_range]
+checks = [*suite_checks, records_reconcile, daily_volume_within_range]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, RecordRejected, date_in_name, decode_utf8
+from pipelines.sources.fast_json import dumps_record, line_loader
 from pipelines.sources.text_keys import is_arxiv_id, title_key
 
 KNOWN_KEYS = frozenset({"id", "pdf", "abs", "authors", "title", "categories", "comment", "summary"})
@@ -55,8 +56,18 @@ def _strings(record: dict[str, Any], key: str, *, required: bool) -> list[str]:
     return value
 
 
-def flatten_record(record: Any) -> dict[str, Any]:
-    """One listing record to one raw row, or RecordRejected with the reason."""
+def _record_json(record: Any, by_orjson: bool) -> str:
+    try:
+        return dumps_record(record, by_orjson=by_orjson)
+    except UnicodeEncodeError as exc:  # a JSON "\ud800" escape decodes to a lone surrogate, which no table can store
+        raise RecordRejected(f"record holds a lone surrogate {exc.object[exc.start]!r}, not text") from exc
+
+
+def flatten_record(record: Any, *, by_orjson: bool = False) -> dict[str, Any]:
+    """One listing record to one raw row, or RecordRejected with the reason.
+
+    ``by_orjson``: the line was decoded by orjson, so ``record_json`` needs no check for NaN.
+    """
     if not isinstance(record, dict):
         raise RecordRejected(f"line is a JSON {type(record).__name__}, expected an object")
     arxiv_id = record.get("id")
@@ -78,7 +89,7 @@ def flatten_record(record: Any) -> dict[str, Any]:
         "pdf_url": _text(record, "pdf"),
         "abs_url": _text(record, "abs"),
         "unknown_keys": sorted(k for k in record if k not in KNOWN_KEYS),
-        "record_json": json.dumps(record, ensure_ascii=False),
+        "record_json": _record_json(record, by_orjson),
         "title_key": title_key(title),
     }
 
@@ -142,14 +153,13 @@ class ArxivListings:
     def listing_date_from_name(self, path: Path) -> dt.date | None:
         return date_in_name(path)
 
-    def parse(self, path: Path, data: bytes, listing_date: dt.date | None) -> ParsedFile:
-        text = decode_utf8(path, data)  # invalid UTF-8: FileParseError naming the line
-        if not text.strip():
-            raise FileParseError(path, 1, "empty file: expected one JSON object per line")
-        listing_date = listing_date or self.listing_date_from_name(path)
-        if listing_date is None:
-            raise FileParseError(path, None, "cannot tell the listing date: name the file YYYY-MM-DD.jsonl")
+    def check(self, path: Path, data: bytes) -> dt.date:
+        """Text and a listing date; a broken line is a quarantined record, not a bad file."""
+        return self._text(path, data, None)[0]
 
+    def parse(self, path: Path, data: bytes, listing_date: dt.date | None) -> ParsedFile:
+        listing_date, text = self._text(path, data, listing_date)
+        loads = line_loader(data)
         parsed = ParsedFile(listing_date=listing_date, file_shape="jsonl")
         for position, line in enumerate(_lines(text)):
             if not line.strip():
@@ -157,10 +167,10 @@ class ArxivListings:
             line_number = position + 1
             try:
                 try:
-                    record = json.loads(line)
+                    record, by_orjson = loads(line)
                 except json.JSONDecodeError as exc:
                     raise RecordRejected(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
-                row = flatten_record(record)
+                row = flatten_record(record, by_orjson=by_orjson)
             except RecordRejected as exc:
                 parsed.quarantined.append(
                     Quarantined(position=position, reason=str(exc), raw_text=line, line_number=line_number)
@@ -168,3 +178,12 @@ class ArxivListings:
                 continue
             parsed.rows.append({"position": position, "line_number": line_number, **row})
         return parsed
+
+    def _text(self, path: Path, data: bytes, listing_date: dt.date | None) -> tuple[dt.date, str]:
+        text = decode_utf8(path, data)  # invalid UTF-8: FileParseError naming the line
+        if not text.strip():
+            raise FileParseError(path, 1, "empty file: expected one JSON object per line")
+        listing_date = listing_date or self.listing_date_from_name(path)
+        if listing_date is None:
+            raise FileParseError(path, None, "cannot tell the listing date: name the file YYYY-MM-DD.jsonl")
+        return listing_date, text

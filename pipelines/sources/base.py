@@ -36,6 +36,9 @@ class FileParseError(ValueError):
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self):  # rebuilt from its parts when it crosses from a worker process
+        return (type(self), (self.path, self.line, self.reason))
+
 
 @dataclass(frozen=True)
 class Quarantined:
@@ -62,7 +65,7 @@ class ParsedFile:
 
 
 class Source(Protocol):
-    """A source knows its files and turns one into raw rows.
+    """A source knows its files, checks one and turns one into raw rows.
 
     ``name`` is the landing folder and ``raw_table`` the table in schema raw.
     ``partitioned`` sources are ingested per listing day (the Dagster daily
@@ -71,6 +74,10 @@ class Source(Protocol):
     not a generic message, says what is wrong. ``raw_schema`` is the
     DuckDB column list of that table (without the bookkeeping columns that
     :mod:`pipelines.warehouse` adds), which is the contract with dbt staging.
+
+    ``check`` is what landing runs on every input file before any lands: it raises the
+    FileParseError that ``parse`` would raise, or returns the listing date ``parse`` would
+    give, without making rows (tests hold the two to the same answer on every bad input).
     """
 
     name: ClassVar[str]
@@ -82,6 +89,8 @@ class Source(Protocol):
     raw_schema: ClassVar[dict[str, str]]
 
     def sniff(self, path: Path, head: bytes) -> bool: ...
+
+    def check(self, path: Path, data: bytes) -> dt.date: ...
 
     def parse(self, path: Path, data: bytes, listing_date: dt.date | None) -> ParsedFile: ...
 

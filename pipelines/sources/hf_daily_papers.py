@@ -8,13 +8,13 @@ does not know are listed in ``unknown_keys`` and kept in ``record_json``.
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, RecordRejected, date_in_name, decode_utf8
+from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, RecordRejected, date_in_name
+from pipelines.sources.fast_json import decode_document, decode_literal, dumps_record
 from pipelines.sources.text_keys import is_arxiv_id, title_key
 
 KNOWN_TOP_KEYS = frozenset(
@@ -37,6 +37,9 @@ MAX_ABSTRACT_CHARS = 100_000
 # A paper cannot be published or listed after the day it is listed on; one day of
 # slack absorbs the feed's EDT/EST-labelled-as-UTC shift.
 FUTURE_SLACK = dt.timedelta(days=1)
+# Counts are stored as BIGINT.
+MAX_COUNT = 2**63 - 1
+EMPTY_FILE = "empty file: expected a JSON array, a status object or the marker 1"
 
 
 def _count(value: Any, field: str, *, required: bool) -> int | None:
@@ -49,6 +52,8 @@ def _count(value: Any, field: str, *, required: bool) -> int | None:
         raise RecordRejected(f"{field} is {type(value).__name__} {value!r:.40}, expected a non-negative integer")
     if value < 0:
         raise RecordRejected(f"{field} is negative ({value})")
+    if value > MAX_COUNT:
+        raise RecordRejected(f"{field} is {value:.3g}, over the 64-bit limit")
     return value
 
 
@@ -102,11 +107,18 @@ def _authors(value: Any) -> list[dict[str, Any]]:
         raise RecordRejected(f"paper.authors is {type(value).__name__}, expected a list")
     authors = []
     for author in value:
-        if not isinstance(author, dict) or not isinstance(author.get("name"), str):
+        name = author.get("name") if isinstance(author, dict) else None
+        if not isinstance(name, str):
             raise RecordRejected(f"paper.authors holds an entry without a name: {author!r:.80}")
         user = author.get("user")
         username = user.get("user") if isinstance(user, dict) else None
-        authors.append({"name": author["name"], "hidden": bool(author.get("hidden", False)), "username": username})
+        authors.append(
+            {
+                "name": name,
+                "hidden": bool(author.get("hidden", False)),
+                "username": username if isinstance(username, str) else None,
+            }
+        )
     return authors
 
 
@@ -118,8 +130,18 @@ def _keywords(value: Any) -> list[str] | None:
     return value
 
 
-def flatten_record(record: Any, listing_date: dt.date | None = None) -> dict[str, Any]:
-    """One API item to one raw row, or RecordRejected with the reason."""
+def _record_json(record: Any, by_orjson: bool) -> str:
+    try:
+        return dumps_record(record, by_orjson=by_orjson)
+    except UnicodeEncodeError as exc:  # a JSON "\ud800" escape decodes to a lone surrogate, which no table can store
+        raise RecordRejected(f"record holds a lone surrogate {exc.object[exc.start]!r}, not text") from exc
+
+
+def flatten_record(record: Any, listing_date: dt.date | None = None, *, by_orjson: bool = False) -> dict[str, Any]:
+    """One API item to one raw row, or RecordRejected with the reason.
+
+    ``by_orjson``: the record was decoded by orjson, so ``record_json`` needs no check for NaN.
+    """
     if not isinstance(record, dict):
         raise RecordRejected(f"record is a {type(record).__name__}, expected an object")
     paper = record.get("paper")
@@ -136,9 +158,12 @@ def flatten_record(record: Any, listing_date: dt.date | None = None) -> dict[str
     if not title or not title.strip():
         raise RecordRejected("missing title")
     submitted_by, submitted_by_fullname = _username(record, paper)
-    unknown = sorted(
-        [k for k in record if k not in KNOWN_TOP_KEYS] + [f"paper.{k}" for k in paper if k not in KNOWN_PAPER_KEYS]
-    )
+    if record.keys() <= KNOWN_TOP_KEYS and paper.keys() <= KNOWN_PAPER_KEYS:
+        unknown = []  # the common case, decided by two set comparisons
+    else:
+        unknown = sorted(
+            [k for k in record if k not in KNOWN_TOP_KEYS] + [f"paper.{k}" for k in paper if k not in KNOWN_PAPER_KEYS]
+        )
     return {
         "arxiv_id": arxiv_id,
         "title": title,
@@ -161,19 +186,31 @@ def flatten_record(record: Any, listing_date: dt.date | None = None) -> dict[str
         "ai_summary": _text(paper.get("ai_summary"), "paper.ai_summary"),
         "discussion_id": _text(paper.get("discussionId"), "paper.discussionId"),
         "unknown_keys": unknown,
-        "record_json": json.dumps(record, ensure_ascii=False),
+        "record_json": _record_json(record, by_orjson),
         "title_key": title_key(title),
     }
 
 
-def _decode_item(item: Any) -> tuple[Any, str]:
-    """Objects pass; Python-repr strings are read with literal_eval, never eval."""
+def _decode_item(item: Any, by_orjson: bool) -> tuple[Any, str, bool]:
+    """Objects pass; Python-repr strings are read as literals (literal_eval's semantics), never eval.
+
+    Also says whether orjson decoded the record (``by_orjson``: it decoded the file).
+    """
     if isinstance(item, str):
         try:
-            return ast.literal_eval(item), "python_repr"
+            return *decode_literal(item), "python_repr"
         except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
             raise RecordRejected(f"string item is not a Python literal: {type(exc).__name__}") from exc
-    return item, "object"
+    return item, by_orjson, "object"
+
+
+def _storable(text: str) -> str:
+    """Quarantined raw text as stored: a lone surrogate (from a "\\ud800" escape) is kept as its escape."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 class HfDailyPapers:
@@ -218,28 +255,18 @@ class HfDailyPapers:
     def listing_date_from_name(self, path: Path) -> dt.date | None:
         return date_in_name(path)
 
+    def check(self, path: Path, data: bytes) -> dt.date:
+        """The whole-file part of :meth:`parse`: the JSON, its shape and the listing date; no records."""
+        return self._document(path, data, None)[0]
+
     def parse(self, path: Path, data: bytes, listing_date: dt.date | None) -> ParsedFile:
-        text = decode_utf8(path, data)
-        if not text.strip():
-            raise FileParseError(path, 1, "empty file: expected a JSON array, a status object or the marker 1")
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FileParseError(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
-
-        shape, items = self._items(path, document)
-        if listing_date is None and isinstance(document, dict) and isinstance(document.get("date"), str):
-            listing_date = dt.date.fromisoformat(document["date"])
-        listing_date = listing_date or self.listing_date_from_name(path)
-        if listing_date is None:
-            raise FileParseError(path, None, "cannot tell the listing date: name the file YYYY-MM-DD.json")
-
+        listing_date, shape, items, by_orjson = self._document(path, data, listing_date)
         parsed = ParsedFile(listing_date=listing_date, file_shape=shape)
         first_position: dict[str, int] = {}
         for position, item in enumerate(items):
             try:
-                record, record_format = _decode_item(item)
-                row = flatten_record(record, listing_date)
+                record, record_by_orjson, record_format = _decode_item(item, by_orjson)
+                row = flatten_record(record, listing_date, by_orjson=record_by_orjson)
                 # A day's list holds each paper once; a repeat is set aside, never merged.
                 first = first_position.setdefault(row["arxiv_id"], position)
                 if first != position:
@@ -248,10 +275,25 @@ class HfDailyPapers:
                     )
             except RecordRejected as exc:
                 raw = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
-                parsed.quarantined.append(Quarantined(position=position, reason=str(exc), raw_text=raw))
+                parsed.quarantined.append(Quarantined(position=position, reason=str(exc), raw_text=_storable(raw)))
                 continue
-            parsed.rows.append({"position": position, "record_format": record_format, **row})
+            row["position"] = position
+            row["record_format"] = record_format
+            parsed.rows.append(row)
         return parsed
+
+    def _document(self, path: Path, data: bytes, listing_date: dt.date | None) -> tuple[dt.date, str, list[Any], bool]:
+        document, by_orjson = decode_document(path, data, EMPTY_FILE)
+        shape, items = self._items(path, document)
+        if listing_date is None and isinstance(document, dict) and isinstance(document.get("date"), str):
+            try:
+                listing_date = dt.date.fromisoformat(document["date"])
+            except ValueError as exc:
+                raise FileParseError(path, 1, f"the wrapper's date {document['date']!r:.40} is not a date") from exc
+        listing_date = listing_date or self.listing_date_from_name(path)
+        if listing_date is None:
+            raise FileParseError(path, None, "cannot tell the listing date: name the file YYYY-MM-DD.json")
+        return listing_date, shape, items, by_orjson
 
     @staticmethod
     def _items(path: Path, document: Any) -> tuple[str, list[Any]]:

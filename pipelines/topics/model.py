@@ -24,6 +24,13 @@ ever issued, and the previous paper → topic assignment):
    retired, never deleted, and can be matched again later (revived).
 5. Labels: each cluster's top c-TF-IDF keywords (:mod:`pipelines.topics.ctfidf`), nested n-grams collapsed (``large language
    model`` keeps out ``language model``); the label is the first ``label_terms`` of them.
+
+A fit keeps what it takes to place a new paper among its clusters (:class:`TopicModel`: the
+vocabulary, its idf, the LSA projection and the centroids with their ids), and
+:func:`assign_topics` does exactly that: the paper's keyword counts go through the same
+TF-IDF and LSA and the paper joins the cluster of the nearest centroid (cosine), the rule a
+paper of the fit itself obeys at the k-means fixed point. That is the daily path (see
+:mod:`pipelines.defs.learned_topics`): it costs what the new papers cost, not the history.
 """
 
 from __future__ import annotations
@@ -62,6 +69,11 @@ class TopicConfig:
     random_state: int = 42
     max_iter: int = 300  # k-means iterations per round
     max_rounds: int = 100  # dissolve/split rounds
+    # Daily runs assign new papers to the last fit's topics; a run refits (warm-started, ids kept
+    # by the registry) once the papers assigned since the fit reach this share of the fit's papers.
+    # A fit costs the history, but the history has grown by this share since the last one, so
+    # fitting stays O(new) per paper amortised (1 / refit_fraction fits' worth per N papers).
+    refit_fraction: float = 0.25
 
 
 @dataclass
@@ -73,6 +85,18 @@ class Previous:
 
 
 @dataclass
+class TopicModel:
+    """What placing a new paper among a fit's clusters needs (the fit's feature space and centroids)."""
+
+    vocabulary: list[str]  # the fit's keywords, in column order
+    idf: np.ndarray  # (V,) TF-IDF idf of each keyword
+    components: np.ndarray  # (d, V) LSA projection
+    centroids: np.ndarray  # (k, d) unit centroids
+    topic_ids: list[str]  # the registry id of each centroid
+    papers: int  # papers the fit clustered
+
+
+@dataclass
 class TopicFit:
     assignments: pl.DataFrame  # paper_id, topic_id, similarity
     topics: pl.DataFrame  # topic_id, label, papers, top_terms, top_weights
@@ -80,6 +104,7 @@ class TopicFit:
     events: list[Event]
     diagnostics: dict
     vocabulary: list[str] = field(default_factory=list)  # keywords the fit clustered on
+    model: TopicModel | None = None  # None when the fit was skipped (too few papers)
 
 
 ASSIGNMENT_SCHEMA = {"paper_id": pl.Utf8, "topic_id": pl.Utf8, "similarity": pl.Float64}
@@ -101,18 +126,13 @@ class Corpus:
     counts: sp.csr_matrix
     tfidf: sp.csr_matrix
     vectors: np.ndarray
+    idf: np.ndarray | None = None
+    components: np.ndarray | None = None
 
 
-def build_corpus(keywords: pl.DataFrame, config: TopicConfig) -> Corpus:
-    """``keywords``: paper_id, keyword, occurrences (one row per paper and keyword)."""
+def count_matrix(keywords: pl.DataFrame, vocabulary: list[str]) -> tuple[list[str], sp.csr_matrix]:
+    """Papers (sorted ids) × ``vocabulary`` occurrence counts; keywords outside it are dropped."""
     keywords = keywords.select("paper_id", "keyword", pl.col("occurrences").cast(pl.Float64))
-    n_papers = keywords["paper_id"].n_unique()
-    df = keywords.group_by("keyword").agg(pl.col("paper_id").n_unique().alias("df"))
-    vocabulary = (
-        df.filter((pl.col("df") >= config.min_df) & (pl.col("df") <= config.max_df * n_papers))
-        .sort("keyword")["keyword"]
-        .to_list()
-    )
     columns = pl.DataFrame(
         {"keyword": vocabulary, "col": np.arange(len(vocabulary), dtype=np.int64)},
         schema={"keyword": pl.Utf8, "col": pl.Int64},
@@ -130,13 +150,54 @@ def build_corpus(keywords: pl.DataFrame, config: TopicConfig) -> Corpus:
     )
     counts.sum_duplicates()
     counts.sort_indices()
+    return paper_ids, counts
+
+
+def build_corpus(keywords: pl.DataFrame, config: TopicConfig) -> Corpus:
+    """``keywords``: paper_id, keyword, occurrences (one row per paper and keyword)."""
+    n_papers = keywords["paper_id"].n_unique()
+    df = keywords.group_by("keyword").agg(pl.col("paper_id").n_unique().alias("df"))
+    vocabulary = (
+        df.filter((pl.col("df") >= config.min_df) & (pl.col("df") <= config.max_df * n_papers))
+        .sort("keyword")["keyword"]
+        .to_list()
+    )
+    paper_ids, counts = count_matrix(keywords, vocabulary)
     if not paper_ids or len(vocabulary) < 2:
         return Corpus(paper_ids, vocabulary, counts, counts, np.zeros((len(paper_ids), 0)))
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
+    transformer = TfidfTransformer(sublinear_tf=True)
+    tfidf = transformer.fit_transform(counts).tocsr()
     components = max(1, min(config.svd_components, len(vocabulary) - 1, len(paper_ids) - 1))
     svd = TruncatedSVD(n_components=components, random_state=config.random_state)
     vectors = normalize(svd.fit_transform(tfidf))
-    return Corpus(paper_ids, vocabulary, counts, tfidf, vectors)
+    return Corpus(paper_ids, vocabulary, counts, tfidf, vectors, transformer.idf_, svd.components_)
+
+
+def project(counts: sp.csr_matrix, idf: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """Counts → unit LSA vectors, as :func:`build_corpus` computes them (sublinear tf, idf, l2, LSA, l2)."""
+    tf = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    tf.data = 1.0 + np.log(tf.data)
+    tfidf = normalize(tf @ sp.diags(idf))
+    return normalize(np.asarray(tfidf @ components.T))
+
+
+def assign_topics(keywords: pl.DataFrame, model: TopicModel) -> pl.DataFrame:
+    """Each paper to the topic of its nearest centroid (cosine); papers with no vocabulary keyword get none."""
+    paper_ids, counts = count_matrix(keywords, model.vocabulary)
+    if not paper_ids or model.centroids.shape[0] == 0:
+        return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
+    vectors = project(counts, model.idf, model.components)
+    usable = np.linalg.norm(vectors, axis=1) > 0
+    similarity = vectors[usable] @ model.centroids.T
+    best = np.argmax(similarity, axis=1)
+    return pl.DataFrame(
+        {
+            "paper_id": [p for p, ok in zip(paper_ids, usable, strict=True) if ok],
+            "topic_id": [model.topic_ids[c] for c in best],
+            "similarity": np.round(similarity[np.arange(best.shape[0]), best], 6),
+        },
+        schema=ASSIGNMENT_SCHEMA,
+    ).sort("paper_id")
 
 
 def _indicator(labels: np.ndarray, k: int) -> sp.csr_matrix:
@@ -280,7 +341,15 @@ def fit_topics(keywords: pl.DataFrame, previous: Previous | None = None, config:
             corpus.vocabulary,
         )
     vectors = corpus.vectors[usable]
-    corpus = Corpus(paper_ids, corpus.vocabulary, corpus.counts[usable], corpus.tfidf[usable], vectors)
+    corpus = Corpus(
+        paper_ids,
+        corpus.vocabulary,
+        corpus.counts[usable],
+        corpus.tfidf[usable],
+        vectors,
+        corpus.idf,
+        corpus.components,
+    )
 
     # Warm start: previous active topics, in id order, at the mean of their papers still present
     # (computed exactly as k-means computes a centroid, so that a refit of the same papers is a no-op).
@@ -330,7 +399,8 @@ def fit_topics(keywords: pl.DataFrame, previous: Previous | None = None, config:
     ).sort("topic_id")
     labels_by_id = dict(zip(topics["topic_id"], topics["label"], strict=True))
     registry = [t.with_label(labels_by_id.get(t.topic_id, t.label)) for t in registry]
-    return TopicFit(assignments, topics, registry, events, diagnostics, corpus.vocabulary)
+    model = TopicModel(corpus.vocabulary, corpus.idf, corpus.components, centroids, list(ids), len(paper_ids))
+    return TopicFit(assignments, topics, registry, events, diagnostics, corpus.vocabulary, model)
 
 
 def _previous_sizes(previous: Previous) -> dict[str, int]:

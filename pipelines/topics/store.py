@@ -7,20 +7,32 @@ Tables (schema raw; the dbt source ``learned``):
 - ``learned_topic_registry``: every id ever issued with its status and term distribution
   (upserted: an id is never deleted, ``created_*`` never changes);
 - ``learned_topic_events``: what each fit did to each id (created, kept, revived, retired),
-  append-only like ``raw.ingestion_runs``.
+  append-only like ``raw.ingestion_runs``;
+- ``learned_topic_model``: the last fit's :class:`~pipelines.topics.model.TopicModel`
+  (vocabulary, idf, LSA projection, centroids and their ids) as arrays, with the fingerprint
+  of the code that fitted it;
+- ``learned_paper_state``: per paper, the dim_papers state (snapshot count, newest as-of)
+  the step last saw, and whether the fit or an assignment placed it.
 
-All writes of a fit happen in one transaction on a short connection.
+``paper_terms`` and ``learned_topic_assignments`` are rewritten by a fit, and updated paper by
+paper by an assignment run (only the papers that are new, changed or gone). Every paper an
+assignment run touched is appended to ``build_state.learned_changes``, which the second dbt
+step reads (its models recompute those papers) and clears once it has built.
+
+All writes of a fit, or of an assignment run, happen in one transaction on a short connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from pipelines.topics.corpus import KEYWORD_SCHEMA, PAPER_SCHEMA
-from pipelines.topics.model import Previous, TopicFit
+from pipelines.topics.model import Previous, TopicFit, TopicModel
 from pipelines.topics.registry import RegistryTopic
 from pipelines.warehouse import insert_frame, transaction
 
@@ -56,6 +68,24 @@ TABLES = {
         "papers": "BIGINT",
         "previous_papers": "BIGINT",
     },
+    "learned_topic_model": {"name": "VARCHAR", "dtype": "VARCHAR", "shape": "BIGINT[]", "data": "BLOB"},
+    "learned_paper_state": {
+        "paper_id": "VARCHAR",
+        "snapshot_count": "BIGINT",
+        "latest_as_of": "TIMESTAMP",
+        "placed_by": "VARCHAR",  # fit | assign
+    },
+}
+CHANGES_SCHEMA = "build_state"
+CHANGES_TABLE = f"{CHANGES_SCHEMA}.learned_changes"
+# Before-images for the topic step's keyword counts (dbt model int_topic_keyword_counts): the
+# keywords a paper had when those counts last took it in, kept from the first change on
+# (terms_before_papers says which papers have one) until the counts model applies them.
+BEFORE_TABLES = {
+    "terms_before": "paper_id VARCHAR, keyword VARCHAR",
+    "terms_before_papers": "paper_id VARCHAR",
+    "paper_topics_before": "paper_id VARCHAR, topic_id VARCHAR, kind VARCHAR",
+    "paper_topics_before_papers": "paper_id VARCHAR",
 }
 
 
@@ -64,12 +94,126 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table, columns in TABLES.items():
         ddl = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
         con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table} ({ddl})")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {CHANGES_SCHEMA}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (paper_id VARCHAR)")
+    for table, ddl in BEFORE_TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {CHANGES_SCHEMA}.{table} ({ddl})")
 
 
-def read_papers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every paper of marts.dim_papers with its text (title, abstract, HF ai_keywords)."""
-    query = "SELECT paper_id, title, abstract, ai_keywords, first_listed_on FROM marts.dim_papers ORDER BY paper_id"
-    return con.sql(query).pl().cast(PAPER_SCHEMA)
+def read_papers(con: duckdb.DuckDBPyConnection, paper_ids: list[str] | None = None) -> pl.DataFrame:
+    """Papers of marts.dim_papers with their text (title, abstract, HF ai_keywords): all, or ``paper_ids``."""
+    query = "SELECT paper_id, title, abstract, ai_keywords, first_listed_on FROM marts.dim_papers"
+    if paper_ids is None:
+        return con.sql(f"{query} ORDER BY paper_id").pl().cast(PAPER_SCHEMA)
+    con.register("wanted_papers", pl.DataFrame({"paper_id": paper_ids}, schema={"paper_id": pl.Utf8}).to_arrow())
+    try:
+        return (
+            con.sql(f"{query} WHERE paper_id IN (SELECT paper_id FROM wanted_papers) ORDER BY paper_id")
+            .pl()
+            .cast(PAPER_SCHEMA)
+        )
+    finally:
+        con.unregister("wanted_papers")
+
+
+@dataclass
+class PaperChanges:
+    """Papers of dim_papers the learned step has not seen as they are now, and papers gone from it."""
+
+    changed: list[str]
+    removed: list[str]
+    placed_since_fit: int  # papers an assignment (not the fit) placed, this run's excluded
+
+
+CHANGES_SQL = f"""
+SELECT d.paper_id
+FROM marts.dim_papers AS d
+LEFT JOIN {SCHEMA}.learned_paper_state AS s USING (paper_id)
+WHERE s.paper_id IS NULL
+   OR s.snapshot_count IS DISTINCT FROM d.snapshot_count
+   OR s.latest_as_of IS DISTINCT FROM d.latest_as_of
+ORDER BY d.paper_id
+"""
+
+
+def read_changes(con: duckdb.DuckDBPyConnection) -> PaperChanges:
+    """What changed since the step last ran, from dim_papers' snapshot count and newest as-of.
+
+    A paper's text (title, abstract, ai_keywords) comes from its snapshots, and snapshots are
+    only ever added (or, with a new seed-page match, moved): a paper whose snapshot count and
+    newest as-of are as they were has the text it had.
+    """
+    ensure_tables(con)
+    changed = [r[0] for r in con.execute(CHANGES_SQL).fetchall()]
+    removed = [
+        r[0]
+        for r in con.execute(
+            f"SELECT paper_id FROM {SCHEMA}.learned_paper_state"
+            " WHERE paper_id NOT IN (SELECT paper_id FROM marts.dim_papers) ORDER BY paper_id"
+        ).fetchall()
+    ]
+    since = con.execute(f"SELECT count(*) FROM {SCHEMA}.learned_paper_state WHERE placed_by = 'assign'").fetchone()[0]
+    return PaperChanges(changed, removed, int(since))
+
+
+_STATE_SQL = """
+SELECT paper_id, snapshot_count, latest_as_of, ? AS placed_by FROM marts.dim_papers
+"""
+
+
+def _model_rows(model: TopicModel, fingerprint: str) -> list[tuple]:
+    def array(name: str, values: np.ndarray) -> tuple:
+        values = np.ascontiguousarray(values)
+        return (name, values.dtype.str, list(values.shape), values.tobytes())
+
+    def text(name: str, items: list[str]) -> tuple:
+        return (name, "text", [len(items)], "\n".join(items).encode())
+
+    return [
+        text("vocabulary", model.vocabulary),
+        array("idf", np.asarray(model.idf, dtype=np.float64)),
+        # float32 halves the largest array; it only places new papers (the fit's own are kept).
+        array("components", np.asarray(model.components, dtype=np.float32)),
+        array("centroids", np.asarray(model.centroids, dtype=np.float64)),
+        text("topic_ids", model.topic_ids),
+        array("papers", np.asarray([model.papers], dtype=np.int64)),
+        text("fingerprint", [fingerprint]),
+    ]
+
+
+def read_model(con: duckdb.DuckDBPyConnection) -> tuple[TopicModel, str] | None:
+    """The last fit's model and the fingerprint of the code that fitted it, or None without a fit."""
+    ensure_tables(con)
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(f"SELECT name, dtype, shape, data FROM {SCHEMA}.learned_topic_model").fetchall()
+    }
+    if "centroids" not in rows:
+        return None
+
+    def array(name: str) -> np.ndarray:
+        dtype, shape, data = rows[name]
+        return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape)
+
+    def text(name: str) -> list[str]:
+        _, shape, data = rows[name]
+        return data.decode().split("\n") if shape[0] else []
+
+    model = TopicModel(
+        vocabulary=text("vocabulary"),
+        idf=array("idf"),
+        components=array("components").astype(np.float64),
+        centroids=array("centroids"),
+        topic_ids=text("topic_ids"),
+        papers=int(array("papers")[0]),
+    )
+    return model, text("fingerprint")[0]
+
+
+def clear_learned_changes(con: duckdb.DuckDBPyConnection) -> None:
+    """The second dbt step has rebuilt every paper the learned step touched."""
+    ensure_tables(con)
+    con.execute(f"DELETE FROM {CHANGES_TABLE}")
 
 
 def read_previous(con: duckdb.DuckDBPyConnection) -> Previous:
@@ -93,8 +237,13 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) ->
     insert_frame(con, f"{SCHEMA}.{table}", frame)
 
 
-def write_fit(con: duckdb.DuckDBPyConnection, keywords: pl.DataFrame, fit: TopicFit, run_id: str) -> None:
-    """Replace the keywords and the assignment, upsert the registry, append the events: one transaction."""
+def write_fit(
+    con: duckdb.DuckDBPyConnection, keywords: pl.DataFrame, fit: TopicFit, run_id: str, fingerprint: str = ""
+) -> None:
+    """Replace the keywords and the assignment, upsert the registry, append the events: one transaction.
+
+    The model and the paper state are replaced too: every paper of dim_papers is now the fit's.
+    """
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ensure_tables(con)
     existing = {
@@ -161,3 +310,58 @@ def write_fit(con: duckdb.DuckDBPyConnection, keywords: pl.DataFrame, fit: Topic
         _replace(con, "learned_topic_assignments", fit.assignments)
         _replace(con, "learned_topic_registry", registry)
         insert_frame(con, f"{SCHEMA}.learned_topic_events", events)
+        con.execute(f"DELETE FROM {SCHEMA}.learned_topic_model")
+        if fit.model is not None:
+            con.executemany(
+                f"INSERT INTO {SCHEMA}.learned_topic_model VALUES (?, ?, ?, ?)", _model_rows(fit.model, fingerprint)
+            )
+        con.execute(f"DELETE FROM {SCHEMA}.learned_paper_state")
+        con.execute(f"INSERT INTO {SCHEMA}.learned_paper_state {_STATE_SQL}", ["fit"])
+        # After a fit the topic step rebuilds from scratch (pipelines/defs/learned_topics.py):
+        # no change is pending any more.
+        con.execute(f"DELETE FROM {CHANGES_TABLE}")
+        for table in BEFORE_TABLES:
+            con.execute(f"DELETE FROM {CHANGES_SCHEMA}.{table}")
+
+
+def write_assignment(
+    con: duckdb.DuckDBPyConnection,
+    keywords: pl.DataFrame,
+    assignments: pl.DataFrame,
+    vocabulary: list[str],
+    changes: PaperChanges,
+) -> None:
+    """Replace the keywords and assignment of the changed and removed papers only: one transaction.
+
+    The registry and the events stay as the fit left them: no id is created or retired
+    between fits. The papers go to build_state.learned_changes for the second dbt step.
+    """
+    touched = pl.DataFrame({"paper_id": changes.changed + changes.removed}, schema={"paper_id": pl.Utf8})
+    terms = keywords.filter(pl.col("keyword").is_in(pl.Series(vocabulary, dtype=pl.Utf8).implode()))
+    ensure_tables(con)
+    with transaction(con):
+        con.register("touched_papers", touched.to_arrow())
+        try:
+            # The keyword counts took these papers in with the keywords they have now, unless an
+            # earlier run already kept what they had then: keep the first image only.
+            before = (
+                "SELECT paper_id FROM touched_papers"
+                f" WHERE paper_id NOT IN (SELECT paper_id FROM {CHANGES_SCHEMA}.terms_before_papers)"
+            )
+            con.execute(
+                f"INSERT INTO {CHANGES_SCHEMA}.terms_before SELECT paper_id, keyword FROM {SCHEMA}.paper_terms"
+                f" WHERE paper_id IN ({before})"
+            )
+            con.execute(f"INSERT INTO {CHANGES_SCHEMA}.terms_before_papers {before}")
+            for table in ("paper_terms", "learned_topic_assignments", "learned_paper_state"):
+                con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE paper_id IN (SELECT paper_id FROM touched_papers)")
+            insert_frame(con, f"{SCHEMA}.paper_terms", terms.cast(KEYWORD_SCHEMA))
+            insert_frame(con, f"{SCHEMA}.learned_topic_assignments", assignments)
+            con.execute(
+                f"INSERT INTO {SCHEMA}.learned_paper_state {_STATE_SQL}"
+                " WHERE paper_id IN (SELECT paper_id FROM touched_papers)",
+                ["assign"],
+            )
+            con.execute(f"INSERT INTO {CHANGES_TABLE} SELECT paper_id FROM touched_papers")
+        finally:
+            con.unregister("touched_papers")

@@ -1,8 +1,10 @@
 -- One row per accepted arXiv listing line (every file, every repeat) with normalised fields:
 -- bare arXiv id (macro normalize_arxiv_id), whitespace-collapsed title and author names.
--- file_occurrence = 1 marks the first line of an id in its file (cross-list repeats get 2, 3, ...);
--- version_rank = 1 marks the latest version of a paper: latest listing_date, then as_of, then
--- landing_path, position.
+-- file_occurrence = 1 marks the first line of an id in its file (cross-list repeats get 2, 3, ...).
+-- Every column is a function of the line's own file (the window's partition holds listing_date,
+-- which the file determines), so a filter on listing_date reaches the raw table scan: an
+-- incremental run reads only the changed days. The latest version of a paper, which needs all
+-- its files, is int_arxiv_papers_latest's.
 with
 
 records as (
@@ -43,13 +45,9 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by landing_path, arxiv_id
+            partition by landing_path, listing_date, arxiv_id
             order by position asc
-        ) as file_occurrence,
-        row_number() over (
-            partition by arxiv_id
-            order by listing_date desc, as_of desc, landing_path asc, position asc
-        ) as version_rank
+        ) as file_occurrence
 
     from normalized
 

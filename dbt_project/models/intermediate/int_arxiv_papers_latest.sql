@@ -24,9 +24,22 @@ listing_stats as (
 
 ),
 
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by arxiv_id
+            order by listing_date desc, as_of desc, landing_path asc, position asc
+        ) as version_rank
+
+    from records
+
+),
+
 latest as (
 
-    select * from records
+    select * from ranked
     where version_rank = 1
 
 ),

@@ -1,17 +1,31 @@
 -- Day membership: for each listing_date, the papers of the latest (by as_of) HF file version
 -- whose shape is a list of papers ('array' or 'wrapper') and that yielded at least one record.
 -- '1' markers, no_data answers and empty files never define (and so never empty) a day.
+-- Incremental (macros/incremental.sql): a day's members depend on that day's files only, so a
+-- run recomputes the changed days.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='days',
+    on_schema_change='fail'
+) }}
 with
 
 records as (
 
     select * from {{ ref('int_papers_normalized') }}
+    {% if is_incremental() %}
+        where listing_date in ({{ changed_days_list() }})
+    {% endif %}
 
 ),
 
 files as (
 
     select * from {{ ref('stg_raw__landed_files') }}
+    {% if is_incremental() %}
+        where listing_date in ({{ changed_days_list() }})
+    {% endif %}
 
 ),
 

@@ -1,58 +1,17 @@
 -- One row per (paper, keyword) from the paper's newest snapshot that has ai_keywords
--- (same order as dim_papers). keyword = lowercase, whitespace collapsed; topic_label folds a
--- trailing plural 's' when the singular also occurs as a keyword ('llms' -> 'llm').
+-- (int_paper_ai_keywords). topic_label folds a trailing plural 's' when the singular also occurs
+-- as a keyword anywhere ('llms' -> 'llm'): a view, since the folding reads every paper's keywords.
 with
-
-snapshots as (
-
-    select * from {{ ref('int_papers_resolved') }}
-
-),
-
-latest_keywords as (
-
-    select
-        paper_id,
-        ai_keywords,
-        row_number() over (
-            partition by paper_id
-            order by
-                as_of desc,
-                case source when 'hf_daily_papers' then 0 else 1 end asc,
-                landing_path asc,
-                position asc
-        ) as recency_rank
-
-    from snapshots
-    where ai_keywords is not null
-
-),
-
-unnested as (
-
-    select
-        paper_id,
-        unnest(ai_keywords) as keyword_raw
-
-    from latest_keywords
-    where recency_rank = 1
-
-),
 
 keywords as (
 
-    select distinct
-        paper_id,
-        {{ clean_whitespace('lower(keyword_raw)') }} as keyword
-
-    from unnested
+    select * from {{ ref('int_paper_ai_keywords') }}
 
 ),
 
 vocabulary as (
 
     select distinct keyword from keywords
-    where keyword is not null
 
 ),
 
@@ -74,7 +33,6 @@ folded as (
     from keywords
     left join vocabulary as singular
         on singular.keyword = left(keywords.keyword, length(keywords.keyword) - 1)
-    where keywords.keyword is not null
 
 )
 

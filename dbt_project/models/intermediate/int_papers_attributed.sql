@@ -1,35 +1,24 @@
 -- One row per paper HF observed, with who put it on the daily list: submitted_by (HF username) and
 -- organization (the live API's organization.name), each from the paper's newest HF snapshot that has
 -- it (as_of desc, then landing_path, position), the same order dim_papers uses for HF attributes.
+-- Incremental (macros/incremental.sql): a paper's row depends on its own snapshots only, so a run
+-- recomputes the changed papers.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='papers',
+    on_schema_change='fail'
+) }}
 with
 
 records as (
 
-    select * from {{ ref('int_papers_normalized') }}
-
-),
-
-staged as (
-
-    select * from {{ ref('stg_hf_daily_papers__papers') }}
-
-),
-
-attributed as (
-
-    select
-        records.paper_id,
-        records.as_of,
-        records.landing_path,
-        records.position,
-        records.submitted_by,
-        nullif(trim(staged.organization), '') as organization
-
-    from records
-    inner join staged
-        on
-            records.landing_path = staged.landing_path
-            and records.position = staged.position
+    select * from {{ ref('int_papers_resolved') }}
+    where
+        source = 'hf_daily_papers'
+        {% if is_incremental() %}
+            and paper_id in ({{ changed_papers() }})
+        {% endif %}
 
 ),
 
@@ -46,7 +35,7 @@ final as (
             filter (where organization is not null)
         )[1] as organization
 
-    from attributed
+    from records
     group by paper_id
 
 )

@@ -33,6 +33,7 @@ normalized as (
         upvotes,
         comments,
         nullif(trim(submitted_by), '') as submitted_by,
+        nullif(trim(organization), '') as organization,
         github_repo_raw,
         {{ normalize_github_repo('github_repo_raw') }} as github_repo,
         github_stars,

@@ -2,6 +2,8 @@
 -- each arXiv listing of a paper in every listing file (a cross-list repeat inside one file is the
 -- same observation and counts once), and each seed page row. keyed_paper_id is the paper_id known
 -- from the record's own arXiv id (HF, arXiv); seed rows have none and are resolved later.
+-- A view: every column is a function of one record (and its file), so a filter on listing_date
+-- reaches the raw scans (int_papers_resolved reads only the changed days).
 with
 
 hf_records as (
@@ -42,6 +44,7 @@ hf_snapshots as (
         paper_published_at as arxiv_published_at,
         cast(paper_published_at as date) as paper_date,
         submitted_by,
+        organization,
         github_repo,
         github_stars,
         project_page,
@@ -75,6 +78,7 @@ arxiv_snapshots as (
         cast(null as timestamp) as arxiv_published_at,
         cast(null as date) as paper_date,
         cast(null as varchar) as submitted_by,
+        cast(null as varchar) as organization,
         cast(null as varchar) as github_repo,
         cast(null as bigint) as github_stars,
         cast(null as varchar) as project_page,
@@ -109,6 +113,7 @@ seed_snapshots as (
         cast(null as timestamp) as arxiv_published_at,
         paper_date,
         cast(null as varchar) as submitted_by,
+        cast(null as varchar) as organization,
         cast(null as varchar) as github_repo,
         cast(null as bigint) as github_stars,
         cast(null as varchar) as project_page,

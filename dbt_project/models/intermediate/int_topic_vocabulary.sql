@@ -1,5 +1,8 @@
 -- The topic vocabulary: folded keyword labels carried by at least var('min_topic_papers') papers.
 -- label_tokens is the label as lowercase alphanumeric words, for whole-word title matching.
+-- A table, built once per run: paper_topics reads it several times (its batch, the labels that
+-- entered or left the vocabulary), and every paper's keywords go into the counts.
+{{ config(materialized='table') }}
 with
 
 keywords as (

@@ -1,10 +1,12 @@
 -- One row per keyword of the vocabulary: how many papers carry it, in the text, the title or
--- their HF ai_keywords, and when it was first listed.
+-- their HF ai_keywords, and when it was first listed. Read from the keywords of the learned step
+-- (stg_learned__paper_terms) of the papers in dim_papers: paper_keywords, a view, reads this
+-- table for its document frequencies.
 with
 
-paper_keywords as (
+terms as (
 
-    select * from {{ ref('paper_keywords') }}
+    select * from {{ ref('stg_learned__paper_terms') }}
 
 ),
 
@@ -16,25 +18,25 @@ papers as (
 
 corpus as (
 
-    select count(distinct paper_id) as papers from paper_keywords
+    select * from {{ ref('int_keyword_corpus') }}
 
 ),
 
 stats as (
 
     select
-        paper_keywords.keyword,
-        any_value(paper_keywords.words) as words,
+        terms.keyword,
+        any_value(terms.words) as words,
         count(*) as paper_count,
-        count(*) filter (where paper_keywords.title_occurrences > 0) as title_paper_count,
-        count(*) filter (where paper_keywords.from_ai_keywords) as ai_keyword_paper_count,
-        sum(paper_keywords.occurrences) as occurrences,
+        count(*) filter (where terms.title_occurrences > 0) as title_paper_count,
+        count(*) filter (where terms.from_ai_keywords) as ai_keyword_paper_count,
+        sum(terms.occurrences) as occurrences,
         min(papers.first_listed_on) as first_listed_on
 
-    from paper_keywords
+    from terms
     inner join papers
-        on paper_keywords.paper_id = papers.paper_id
-    group by paper_keywords.keyword
+        on terms.paper_id = papers.paper_id
+    group by terms.keyword
 
 ),
 

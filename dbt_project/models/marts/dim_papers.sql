@@ -11,23 +11,42 @@
 --     the seed page fills them only for a paper HF never observed; arXiv listings carry none;
 --   categories, primary_category: arXiv listings only, the paper's latest version
 --     (int_arxiv_papers_latest: latest listing_date, then as_of, then landing_path, position).
+--
+-- Incremental (macros/incremental.sql): a paper's row depends on its own snapshots, listings and
+-- arXiv versions only, so a run recomputes the changed papers (a paper left without snapshots,
+-- such as the title id a seed row no longer uses, is deleted and not re-inserted).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='papers',
+    on_schema_change='fail'
+) }}
 with
 
 snapshots as (
 
     select * from {{ ref('int_papers_resolved') }}
+    {% if is_incremental() %}
+        where paper_id in ({{ changed_papers() }})
+    {% endif %}
 
 ),
 
 listings as (
 
     select * from {{ ref('int_daily_listings_latest') }}
+    {% if is_incremental() %}
+        where paper_id in (select snapshots.paper_id from snapshots)
+    {% endif %}
 
 ),
 
 arxiv_papers as (
 
     select * from {{ ref('int_arxiv_papers_latest') }}
+    {% if is_incremental() %}
+        where arxiv_id in (select snapshots.paper_id from snapshots)
+    {% endif %}
 
 ),
 

@@ -7,11 +7,23 @@
 --   upvotes_velocity_per_hour = (ln(1 + upvotes_t) - ln(1 + upvotes_{t-1})) / hours(as_of_t - as_of_{t-1}),
 -- rounded to 6 decimals; null for the paper's first HF snapshot, for non-HF rows, and when the two
 -- snapshots share one as_of (0 hours: no rate).
+--
+-- Incremental (macros/incremental.sql): a snapshot's row depends on its paper's snapshots only,
+-- so a run recomputes every snapshot of the changed papers.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='papers',
+    on_schema_change='fail'
+) }}
 with
 
 snapshots as (
 
     select * from {{ ref('int_papers_resolved') }}
+    {% if is_incremental() %}
+        where paper_id in ({{ changed_papers() }})
+    {% endif %}
 
 ),
 

@@ -1,6 +1,11 @@
 -- One row per paper and keyword of the vocabulary (dim_keywords): occurrences in title and
 -- abstract, whether the paper's HF ai_keywords carry it, and a TF-IDF weight within the paper:
 -- tfidf = (1 + ln occurrences) * (ln((1 + N) / (1 + paper_count)) + 1), N = papers with keywords.
+--
+-- A view: N and every keyword's paper_count change with each new paper, so a table would have
+-- every row rewritten on every run (about 80 per paper); the view computes the weight when read,
+-- from dim_keywords' paper_count and int_keyword_corpus' N, both tables.
+{{ config(materialized='view') }}
 with
 
 terms as (
@@ -9,26 +14,21 @@ terms as (
 
 ),
 
-papers as (
+keywords as (
 
-    select * from {{ ref('dim_papers') }}
-
-),
-
-document_frequency as (
-
-    select
-        keyword,
-        count(*) as paper_count
-
-    from terms
-    group by keyword
+    select * from {{ ref('dim_keywords') }}
 
 ),
 
 corpus as (
 
-    select count(distinct paper_id) as papers from terms
+    select * from {{ ref('int_keyword_corpus') }}
+
+),
+
+papers as (
+
+    select * from {{ ref('dim_papers') }}
 
 ),
 
@@ -43,15 +43,15 @@ final as (
         terms.from_ai_keywords,
         round(
             (1 + ln(terms.occurrences))
-            * (ln((1 + corpus.papers) / (1 + document_frequency.paper_count)) + 1),
+            * (ln((1 + corpus.papers) / (1 + keywords.paper_count)) + 1),
             6
         ) as tfidf
 
     from terms
     inner join papers
         on terms.paper_id = papers.paper_id
-    inner join document_frequency
-        on terms.keyword = document_frequency.keyword
+    inner join keywords
+        on terms.keyword = keywords.keyword
     cross join corpus
 
 )

@@ -3,11 +3,43 @@
 --     contains the label as whole words, singular or plural ('title');
 --   taxonomy: int_paper_taxonomy_topics ('title', 'ai_keywords', 'abstract', 'subtopic');
 --   learned: the paper's cluster in the last fit ('learned', score = cosine to the centroid).
+-- A title contains a label as whole words when one of its runs of consecutive words (word
+-- n-grams of at most as many words as the longest label) equals the label, or the label with an
+-- 's' appended: an equality join instead of testing every title against every label.
+--
+-- Incremental (macros/incremental.sql, scope topic_papers): a run recomputes every row of the
+-- papers whose text or snapshots changed (changed_papers), whose learned topic the learned step
+-- changed (build_state.learned_changes), and whose keyword topics a vocabulary change reaches:
+-- a label that entered the vocabulary (its carriers and the titles that contain it) or left it
+-- (the papers that had it). The rows it replaces are kept as a before-image for the keyword counts
+-- of topic_keywords (int_topic_keyword_counts).
+-- The scope is worked out once, by the pre-hook, into build_state.paper_topics_scope: the batch,
+-- the before-image and the delete all read it.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='topic_papers',
+    before_image='build_state.paper_topics_before',
+    on_schema_change='fail',
+    pre_hook="{{ materialize_topic_scope() }}"
+) }}
+-- depends_on: {{ ref('int_papers_resolved') }}
+-- depends_on: {{ ref('int_paper_ai_keywords') }}
 with
 
 papers as (
 
     select * from {{ ref('dim_papers') }}
+    {% if is_incremental() %}
+        where paper_id in (select scope.paper_id from {{ topic_scope_relation() }} as scope)
+    {% endif %}
+
+),
+
+titles as (
+
+    select * from {{ ref('int_paper_title_tokens') }}
+    where paper_id in (select papers.paper_id from papers)
 
 ),
 
@@ -20,12 +52,14 @@ vocabulary as (
 keywords as (
 
     select * from {{ ref('int_paper_keywords_normalized') }}
+    where paper_id in (select papers.paper_id from papers)
 
 ),
 
 taxonomy_matches as (
 
     select * from {{ ref('int_paper_taxonomy_topics') }}
+    where paper_id in (select papers.paper_id from papers)
 
 ),
 
@@ -47,17 +81,80 @@ keyword_matches as (
 
 ),
 
+title_words as (
+
+    select
+        paper_id,
+        string_split(trim(title_tokens), ' ') as words
+
+    from titles
+
+),
+
+longest_label as (
+
+    select coalesce(max(len(string_split(label_tokens, ' '))), 0) as words from vocabulary
+
+),
+
+ngram_starts as (
+
+    select
+        title_words.paper_id,
+        title_words.words,
+        unnest(generate_series(1, len(title_words.words))) as first_word
+
+    from title_words
+
+),
+
+ngram_spans as (
+
+    select
+        ngram_starts.paper_id,
+        ngram_starts.words,
+        ngram_starts.first_word,
+        unnest(
+            generate_series(
+                ngram_starts.first_word,
+                least(len(ngram_starts.words), ngram_starts.first_word + longest_label.words - 1)
+            )
+        ) as last_word
+
+    from ngram_starts
+    cross join longest_label
+
+),
+
+title_ngrams as (
+
+    select distinct
+        paper_id,
+        array_to_string(words[first_word:last_word], ' ') as ngram
+
+    from ngram_spans
+
+),
+
 title_matches as (
 
     select
-        papers.paper_id,
+        title_ngrams.paper_id,
         vocabulary.topic_id
 
-    from papers
+    from title_ngrams
     inner join vocabulary
-        on
-            contains({{ word_tokens('papers.title') }}, ' ' || vocabulary.label_tokens || ' ')
-            or contains({{ word_tokens('papers.title') }}, ' ' || vocabulary.label_tokens || 's ')
+        on title_ngrams.ngram = vocabulary.label_tokens
+
+    union
+
+    select
+        title_ngrams.paper_id,
+        vocabulary.topic_id
+
+    from title_ngrams
+    inner join vocabulary
+        on title_ngrams.ngram = vocabulary.label_tokens || 's'
 
 ),
 

@@ -7,32 +7,13 @@
 -- Of each topic's var('topic_keyword_candidates') best keywords, one that contains or sits
 -- inside (as whole words) a better-ranked one is dropped ('large language model' keeps out
 -- 'language model'); the best var('topic_top_keywords') of the rest are kept, rank 1 = best.
+-- The counts n(t, c) are int_topic_keyword_counts' (kept up to date incrementally); the weights,
+-- which move with every count through the idf and the kind's mean, are computed here from them.
 with
-
-paper_topics as (
-
-    select * from {{ ref('paper_topics') }}
-
-),
-
-paper_keywords as (
-
-    select * from {{ ref('paper_keywords') }}
-
-),
 
 class_counts as (
 
-    select
-        paper_topics.kind,
-        paper_topics.topic_id,
-        paper_keywords.keyword,
-        count(*) as keyword_papers
-
-    from paper_topics
-    inner join paper_keywords
-        on paper_topics.paper_id = paper_keywords.paper_id
-    group by paper_topics.kind, paper_topics.topic_id, paper_keywords.keyword
+    select * from {{ ref('int_topic_keyword_counts') }}
 
 ),
 

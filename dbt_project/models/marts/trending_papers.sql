@@ -1,11 +1,26 @@
 -- Top var('trending_top_n') papers per as-of date and window (day, ISO week, month), with every score
 -- component as a column (formulas: int_trending_papers_scored). Ties break deterministically:
 -- score desc, upvotes desc, velocity desc (nulls last), listed_on desc, paper_id asc.
+--
+-- Incremental (macros/incremental.sql): a run recomputes the rankings whose window a changed day
+-- or a changed paper's listing day reaches (trending_dates_list); the as-of dates are constants,
+-- which DuckDB pushes through int_trending_papers_scored's window partitions to the listings.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='trending_dates',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_daily_listings_latest') }}
+-- depends_on: {{ ref('int_papers_resolved') }}
 with
 
 scored as (
 
     select * from {{ ref('int_trending_papers_scored') }}
+    {% if is_incremental() %}
+        where as_of_date in ({{ trending_dates_list() }})
+    {% endif %}
 
 ),
 

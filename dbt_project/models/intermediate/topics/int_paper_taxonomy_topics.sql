@@ -3,12 +3,25 @@
 -- else its abstract at least var('taxonomy_min_abstract_matches') times ('abstract'). A paper
 -- that matches a topic also carries every ancestor of it ('subtopic') unless it matches that
 -- ancestor directly. The patterns are inlined as constants (macro taxonomy_patterns).
+-- Incremental (macros/incremental.sql): a paper's matches depend on its own text only (and the
+-- taxonomy seed, whose change makes a full rebuild), so a run matches the changed papers: the
+-- regular expressions, 68 per paper, are the costliest part of the topic models.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='papers',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_papers_resolved') }}
 {%- set patterns = taxonomy_patterns(ref('int_taxonomy_topics')) %}
 with
 
 papers as (
 
     select * from {{ ref('dim_papers') }}
+    {% if is_incremental() %}
+        where paper_id in ({{ changed_papers() }})
+    {% endif %}
 
 ),
 

@@ -1,0 +1,402 @@
+"""Shared helpers of the full-build benchmark (bench/full_build.py) and its correctness test
+(tests/test_bare_duckdb.py): run bench/bare_duckdb.sql, export the learned-topic step's tables it
+reads, compare marts row for row, write a quirk-free copy of an input folder, and run a command
+while sampling the peak RSS of its whole process tree.
+
+The bare script is plain DuckDB SQL. Its inputs come in as DuckDB variables (``SET VARIABLE``),
+set here before the script runs, so the script itself names no path.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BARE_SQL = REPO_ROOT / "bench" / "bare_duckdb.sql"
+TAXONOMY_CSV = REPO_ROOT / "dbt_project" / "seeds" / "topic_taxonomy.csv"
+# Input layout of the generator and of data/sample (what `papertrends run --input DIR` reads).
+HF_DIR = "hf-daily-papers"
+ARXIV_DIR = "arxiv-daily-listings"
+# The learned-topic step's outputs (raw schema) that the topic marts read: the dbt source `learned`.
+LEARNED_TABLES = ("paper_terms", "learned_topic_assignments", "learned_topic_registry")
+# The marts the bare script builds: every mart of the pipeline that is a function of the input
+# files (ingestion_audit is a run log; quarantined_records is empty for quirk-free input).
+BARE_MARTS = (
+    "fct_paper_snapshots",
+    "dim_papers",
+    "trending_papers",
+    "trending_papers_latest",
+    "contributor_leaderboard",
+    "github_star_growth",
+    "source_match_rates",
+    "category_trends",
+    "paper_topics",
+    "paper_keywords",
+    "dim_keywords",
+    "topic_keywords",
+    "dim_topics",
+    "topic_trends",
+    "emerging_topics",
+)
+FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+
+
+# --------------------------------------------------------------------------------------------
+# Running the bare script
+# --------------------------------------------------------------------------------------------
+
+
+def dbt_vars() -> dict[str, str]:
+    """dbt_project.yml's vars as SQL literals, rendered as ``{{ var(...) }}`` renders them.
+
+    The bare script reads them as ``getvariable('var_<name>')``: one source for the trending
+    weights and topic parameters, and a literal of the type dbt's SQL sees (1.0 is a DECIMAL,
+    72 an INTEGER), so that both compute in the same types.
+    """
+    import yaml
+
+    project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
+    rendered = {}
+    for name, value in project["vars"].items():
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"dbt var {name} = {value!r}: the bare script takes numbers and strings only")
+        rendered[f"var_{name}"] = sql_literal(value) if isinstance(value, str) else str(value)
+    return rendered
+
+
+def bare_variables(input_dir: Path, learned_dir: Path) -> dict[str, str]:
+    """The script's variables (name -> SQL literal) for an input folder laid out as the generator's."""
+    root = Path(input_dir).resolve()
+    paths = {
+        "hf_glob": str(root / HF_DIR / "**" / "*.json"),
+        "arxiv_glob": str(root / ARXIV_DIR / "**" / "*.jsonl"),
+        # manifest.csv beside a file or one folder up gives its as-of when the name has none.
+        "manifest_glob": str(root / "**" / "manifest.csv"),
+        "taxonomy_csv": str(TAXONOMY_CSV),
+        "learned_dir": str(Path(learned_dir).resolve()),
+    }
+    return {name: sql_literal(path) for name, path in paths.items()} | dbt_vars()
+
+
+def sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def split_statements(script: str) -> list[str]:
+    """The script's statements, split at each ';' that ends a line (the script's own convention).
+
+    Statement by statement so that each can be timed; comments stay with their statement.
+    """
+    statements, current = [], []
+    for line in script.splitlines():
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            text = "\n".join(current).strip()
+            if any(not part.strip().startswith("--") for part in text.splitlines() if part.strip()):
+                statements.append(text)
+            current = []
+    tail = "\n".join(current).strip()
+    if any(not part.strip().startswith("--") for part in tail.splitlines() if part.strip()):
+        statements.append(tail)
+    return statements
+
+
+def statement_label(statement: str) -> str:
+    """'CREATE TABLE marts.dim_papers', 'SET VARIABLE taxonomy_match_sql', ...: what a statement makes."""
+    for line in statement.splitlines():
+        if line.strip() and not line.strip().startswith("--"):
+            words = line.split()
+            stop = next((i for i, word in enumerate(words) if word.upper() == "AS" or word == "="), len(words))
+            return " ".join(words[: min(stop, 8)]).split("(")[0].rstrip(";")
+    return statement[:40]
+
+
+def run_bare(database: Path, variables: dict[str, str], *, threads: int | None = None) -> list[tuple[str, float]]:
+    """Run bench/bare_duckdb.sql into ``database`` (a new file); the seconds of each statement.
+
+    ``variables`` maps names to SQL literals (bare_variables); they are set, then the script runs.
+    """
+    database = Path(database)
+    if database.exists():
+        database.unlink()
+    con = duckdb.connect(str(database))
+    try:
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        for name, literal in variables.items():
+            con.execute(f"SET VARIABLE {name} = {literal}")
+        timings = []
+        for statement in split_statements(BARE_SQL.read_text(encoding="utf-8")):
+            start = time.perf_counter()
+            con.execute(statement)
+            timings.append((statement_label(statement), time.perf_counter() - start))
+        con.execute("CHECKPOINT")
+        return timings
+    finally:
+        con.close()
+
+
+def export_learned(database: Path, out_dir: Path) -> None:
+    """Write the learned-topic step's tables of a pipeline database to out_dir/<table>.parquet."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for table in LEARNED_TABLES:
+            target = sql_literal(str(out_dir / f"{table}.parquet"))
+            con.execute(f"COPY raw.{table} TO {target} (FORMAT parquet)")
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing marts
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TableDiff:
+    table: str
+    problems: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        """
+        SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_catalog = ? AND table_schema = 'marts' AND table_name = ? ORDER BY ordinal_position
+        """,
+        [catalog, table],
+    ).fetchall()
+
+
+def compare_marts(
+    pipeline_db: Path,
+    bare_db: Path,
+    tables: Iterable[str] = BARE_MARTS,
+    *,
+    rel_tol: float = 1e-9,
+    abs_tol: float = 1e-12,
+    show: int = 3,
+) -> list[TableDiff]:
+    """Each mart of the bare database against the pipeline's, row for row.
+
+    Same column names, order and types; same row count; and, with both sides sorted by every
+    column (ORDER BY ALL, so physical order does not matter), row i equal to row i: exactly for
+    every column but floating-point ones, which may differ by ``rel_tol`` (relative) -- the
+    same SQL over the same values can sum in another order on another thread count. Done in
+    DuckDB, so that millions of rows never pass through Python.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {sql_literal(str(pipeline_db))} AS pipeline (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(bare_db))} AS bare (READ_ONLY)")
+        diffs = []
+        for table in tables:
+            diff = TableDiff(table)
+            diffs.append(diff)
+            left, right = _columns(con, "pipeline", table), _columns(con, "bare", table)
+            if not left or not right:
+                diff.problems.append(f"missing in {'pipeline' if not left else 'bare'}")
+                continue
+            if left != right:
+                diff.problems.append(f"columns differ: pipeline {left} / bare {right}")
+                continue
+            counts = [
+                con.execute(f'SELECT count(*) FROM {db}.marts."{table}"').fetchone()[0] for db in ("pipeline", "bare")
+            ]
+            diff.rows = counts[0]
+            if counts[0] != counts[1]:
+                diff.problems.append(f"row count: pipeline {counts[0]}, bare {counts[1]}")
+            names = [f'"{name}"' for name, _ in left]
+            floats = [f'"{name}"' for name, kind in left if kind in FLOAT_TYPES]
+            equal = [
+                f"(p.{c} = b.{c} OR (p.{c} IS NULL AND b.{c} IS NULL)"
+                f" OR abs(p.{c} - b.{c}) <= greatest({abs_tol}, {rel_tol} * greatest(abs(p.{c}), abs(b.{c}))))"
+                if c in floats
+                else f"p.{c} IS NOT DISTINCT FROM b.{c}"
+                for c in names
+            ]
+            # Sort by the exact columns first, so that a float within tolerance cannot reorder rows.
+            order = ", ".join([c for c in names if c not in floats] + floats)
+            numbered = 'SELECT row_number() OVER (ORDER BY {order}) AS row_no, * FROM {db}.marts."{table}"'
+            query = f"""
+                WITH p AS ({numbered.format(order=order, db="pipeline", table=table)}),
+                     b AS ({numbered.format(order=order, db="bare", table=table)})
+                SELECT p.row_no, {", ".join(f"p.{c} AS p_{i}, b.{c} AS b_{i}" for i, c in enumerate(names))}
+                FROM p FULL OUTER JOIN b ON p.row_no = b.row_no
+                WHERE p.row_no IS NULL OR b.row_no IS NULL OR NOT ({" AND ".join(equal)})
+                ORDER BY coalesce(p.row_no, b.row_no)
+            """
+            bad = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+            if bad:
+                diff.problems.append(f"{bad} row(s) differ; first {min(show, bad)}:")
+                for row in con.execute(f"{query} LIMIT {show}").fetchall():
+                    pairs = [
+                        f"{name}: {row[1 + 2 * i]!r} != {row[2 + 2 * i]!r}"
+                        for i, (name, _) in enumerate(left)
+                        if row[1 + 2 * i] != row[2 + 2 * i]
+                    ]
+                    diff.problems.append(f"  row {row[0]}: " + "; ".join(pairs))
+        return diffs
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Quirk-free input
+# --------------------------------------------------------------------------------------------
+
+
+def clean_copy(source: Path, target: Path) -> dict[str, int]:
+    """Copy an input folder with every file in the shape plain read_json reads, same content.
+
+    HF files whose records are Python-repr strings or sit in a {"status", "data"} wrapper are
+    rewritten as a JSON array of the same records (what the pipeline's parser makes of them);
+    files that hold no list (the marker 1, no_data answers) are left out, as are scraped pages
+    (seed_page: no ids, matched by an NFKC title key that DuckDB cannot compute). JSONL listing
+    files and manifest.csv files are copied byte for byte. Returns counts of what was done.
+    """
+    done = {"copied": 0, "rewritten": 0, "skipped": 0}
+    for path in sorted(Path(source).rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(source)
+        destination = Path(target) / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".jsonl" or path.name == "manifest.csv":
+            shutil.copyfile(path, destination)
+            done["copied"] += 1
+        elif path.suffix == ".json":
+            document = json.loads(path.read_bytes().decode("utf-8-sig"))
+            items = document.get("data") if isinstance(document, dict) else document
+            if not isinstance(items, list) or not items:
+                done["skipped"] += 1
+                continue
+            if isinstance(document, list) and all(isinstance(item, dict) for item in items):
+                shutil.copyfile(path, destination)
+                done["copied"] += 1
+                continue
+            records = [ast.literal_eval(item) if isinstance(item, str) else item for item in items]
+            destination.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+            done["rewritten"] += 1
+        else:
+            done["skipped"] += 1
+    return done
+
+
+# --------------------------------------------------------------------------------------------
+# Timing and memory of a process tree
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss: int
+    returncode: int
+    timed_out: bool = False
+
+
+def tree_rss(root) -> int:
+    """Resident memory of a process and all its descendants, in bytes (0 for ones that exited)."""
+    import psutil
+
+    total = 0
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):  # exited between listing and reading
+            total += process.memory_info().rss
+    return total
+
+
+def kill_tree(root) -> None:
+    """Kill a process and every descendant of it (children first), by pid."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        for process in [*root.children(recursive=True), root]:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+
+
+def run_measured(
+    command: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    interval: float = 0.2,
+    timeout: float | None = None,
+) -> Measured:
+    """Run ``command``, sampling the RSS of its process tree every ``interval`` seconds.
+
+    After ``timeout`` seconds the whole tree is killed (a hung run must fail, not wait forever).
+    """
+    import psutil
+
+    out = log.open("w", encoding="utf-8") if log else subprocess.DEVNULL
+    try:
+        start = time.perf_counter()
+        process = subprocess.Popen(list(command), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+        root = psutil.Process(process.pid)
+        peak = 0
+        stop = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, tree_rss(root))
+                stop.wait(interval)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        timed_out = False
+        try:
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            kill_tree(root)
+            returncode = process.wait()
+        seconds = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+        return Measured(seconds, peak, returncode, timed_out)
+    finally:
+        if log:
+            out.close()
+
+
+def bare_command(database: Path, variables: dict[str, str], timings: Path) -> list[str]:
+    """A command that runs the bare script in its own process (so its RSS is measured alone)."""
+    return [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        str(database),
+        json.dumps(variables),
+        str(timings),
+    ]
+
+
+if __name__ == "__main__":  # the child process of bare_command
+    database, variables, timings_path = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
+    timings = run_bare(Path(database), variables)
+    timings_path.write_text(json.dumps(timings), encoding="utf-8")

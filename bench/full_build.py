@@ -1,0 +1,324 @@
+"""Full build: `papertrends run` over generated feeds against bench/bare_duckdb.sql on the same files.
+
+For each size N (papers; default 100k and 1M, ~10 snapshots each):
+
+1. generate the feed with the generator CLI, quirks off, fixed seed (reused when already there);
+2. run `papertrends run` on it into a fresh PAPERTRENDS_HOME, in a subprocess whose whole process
+   tree (Dagster, dbt) has its RSS sampled every 0.2 s;
+3. read the per-step times of that run from its Dagster event log: the learned-topic step
+   (topics/learned_topics: tokenise, k-means, write) is timed there, because the bare script does
+   not refit topics but reads that step's output (exported to parquet);
+4. run bench/bare_duckdb.sql on the same files into a fresh DuckDB file, in a subprocess, timed
+   and RSS-sampled the same way;
+5. compare every mart the bare script builds with the pipeline's, row for row; any difference
+   fails the benchmark (exit 1) after the report.
+
+Prints a table: size, pipeline s, learned-topic s, pipeline without it, bare s, ratio (target
+<= 1.5x), peak RSS of both (target <= 2 GB for the pipeline at 1M), equality; then the scaling
+ratio between sizes (target: time at 10x the papers <= 10x), and where the time goes. Times are
+wall-clock on one noisy machine: compare ratios within one run, never across runs.
+
+    .venv/bin/python bench/full_build.py                        # 100k and 1M
+    .venv/bin/python bench/full_build.py --sizes 20000,100000   # a quicker run
+    .venv/bin/python bench/full_build.py --clean                # delete bench/out/full_build afterwards
+
+Disk: the generated feed is ~6 kB per record (10 records a paper: ~6 GB at 100k), and a run
+lands a copy of every file, so a size needs about 2.5x its feed in free space.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # bench/ is not a package: imported from its folder
+    ARXIV_DIR,
+    BARE_MARTS,
+    HF_DIR,
+    REPO_ROOT,
+    bare_command,
+    bare_variables,
+    compare_marts,
+    export_learned,
+    run_measured,
+)
+
+OUT = REPO_ROOT / "bench" / "out" / "full_build"
+PAPERTRENDS = Path(sys.executable).with_name("papertrends")
+LEARNED_STEP = "topics__learned_topics"
+GB = 10**9  # the targets are in GB (decimal)
+TARGET_RATIO = 1.5
+TARGET_RSS = 2 * GB
+
+
+@dataclass
+class SizeResult:
+    papers: int
+    days: int
+    snapshots: int
+    records: int = 0
+    input_bytes: int = 0
+    pipeline_s: float = 0.0
+    learned_s: float = 0.0
+    bare_s: float = 0.0
+    pipeline_rss: int = 0
+    bare_rss: int = 0
+    equal: bool = False
+    differences: list[str] = field(default_factory=list)
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    dbt_nodes: list[tuple[str, float]] = field(default_factory=list)
+    load: dict[str, list[float]] = field(default_factory=dict)
+    bare_statements: list[tuple[str, float]] = field(default_factory=list)
+    mart_rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pipeline_without_learned_s(self) -> float:
+        return self.pipeline_s - self.learned_s
+
+    @property
+    def ratio(self) -> float:
+        return self.pipeline_without_learned_s / self.bare_s if self.bare_s else float("nan")
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def generate(papers: int, days: int, snapshots: int, seed: int, out: Path) -> Path:
+    """The feed for one size, generated once per parameter set (a stamp file marks it complete)."""
+    folder = out / f"feed-{papers}p-{days}d-{snapshots}s-seed{seed}"
+    stamp = folder / ".complete"
+    if stamp.exists():
+        say(f"  feed {folder.name}: already generated, reused")
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    say(f"  generating {papers:,} papers over {days} days, {snapshots} snapshots each (quirks off, seed {seed})")
+    started = time.perf_counter()
+    command = [
+        str(PAPERTRENDS), "generate", "--out", str(folder), "--papers", str(papers), "--days", str(days),
+        "--snapshots-per-paper", str(snapshots), "--seed", str(seed),
+        # Quirks off: plain read_json cannot read Python-repr or wrapped files, and the bare
+        # script does not quarantine records (bare_duckdb.sql, "Scope").
+        "--quirk-rate", "0",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"generator failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    stamp.write_text(json.dumps({"papers": papers, "days": days, "snapshots": snapshots, "seed": seed}))
+    say(f"  generated in {time.perf_counter() - started:.0f} s")
+    return folder
+
+
+def step_times(dagster_home: Path) -> list[tuple[str, float]]:
+    """Seconds of each step of the (only) Dagster run in ``dagster_home``, longest first."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    try:
+        runs = instance.get_runs()
+        if len(runs) != 1:
+            raise SystemExit(f"expected one Dagster run in {dagster_home}, found {len(runs)}")
+        started: dict[str, float] = {}
+        times: dict[str, float] = {}
+        for entry in instance.all_logs(runs[0].run_id):
+            event = entry.dagster_event
+            if event is None or not event.step_key:
+                continue
+            if event.event_type_value == "STEP_START":
+                started[event.step_key] = entry.timestamp
+            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+                times[event.step_key] = entry.timestamp - started[event.step_key]
+        return sorted(times.items(), key=lambda item: -item[1])
+    finally:
+        instance.dispose()
+
+
+def dbt_node_times(home: Path) -> list[tuple[str, float]]:
+    """Seconds of each dbt model and test of the run (its run_results.json files), longest first."""
+    times = []
+    for path in home.joinpath("dbt").rglob("run_results.json"):
+        for node in json.loads(path.read_text(encoding="utf-8")).get("results", []):
+            kind, _, name = node["unique_id"].split(".")[:3]
+            times.append((f"{kind} {name}", float(node.get("execution_time") or 0.0)))
+    return sorted(times, key=lambda item: -item[1])
+
+
+def check_pipeline_input(published: Path) -> tuple[int, int]:
+    """Records read and quarantined by the run; the bare script only matches a run that quarantined nothing."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        read, quarantined = con.execute(
+            "SELECT sum(records_read), sum(records_quarantined) FROM raw.landed_files"
+        ).fetchone()
+    finally:
+        con.close()
+    if quarantined:
+        raise SystemExit(f"the pipeline quarantined {quarantined} records: the input is not quirk-free")
+    return int(read), int(quarantined)
+
+
+def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
+    result = SizeResult(papers, args.days, args.snapshots)
+    say(f"size {papers:,}")
+    feed = generate(papers, args.days, args.snapshots, args.seed, args.out)
+    files = [p for p in feed.rglob("*") if p.is_file()]
+    result.input_bytes = sum(p.stat().st_size for p in files if p.suffix in (".json", ".jsonl"))
+    work = args.out / f"run-{papers}p"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    home = work / "home"
+
+    say(f"  papertrends run ({result.input_bytes / 1e9:.2f} GB of input) ...")
+    env = {**os.environ, "PAPERTRENDS_HOME": str(home)}
+    result.load["pipeline"] = list(os.getloadavg())
+    measured = run_measured(
+        [str(PAPERTRENDS), "run", "--input", str(feed / HF_DIR), "--input", str(feed / ARXIV_DIR)],
+        env=env,
+        log=work / "pipeline.log",
+        timeout=args.timeout,
+    )
+    if measured.timed_out:
+        raise SystemExit(f"papertrends run did not finish in {args.timeout:.0f} s: killed; see {work / 'pipeline.log'}")
+    if measured.returncode != 0:
+        raise SystemExit(f"papertrends run failed ({measured.returncode}): see {work / 'pipeline.log'}")
+    result.pipeline_s, result.pipeline_rss = measured.seconds, measured.peak_rss
+    result.load["pipeline"] += os.getloadavg()[:1]
+    result.steps = step_times(home / "dagster")
+    result.dbt_nodes = dbt_node_times(home)
+    result.learned_s = dict(result.steps).get(LEARNED_STEP, 0.0)
+    published = home / "published" / "papertrends.duckdb"
+    result.records, _ = check_pipeline_input(published)
+    say(
+        f"  pipeline {result.pipeline_s:.1f} s (learned topics {result.learned_s:.1f} s), "
+        f"peak RSS {result.pipeline_rss / GB:.2f} GB, {result.records:,} records"
+    )
+
+    say("  bare_duckdb.sql ...")
+    learned = work / "learned"
+    export_learned(published, learned)
+    bare_db, timings = work / "bare.duckdb", work / "bare_statements.json"
+    result.load["bare"] = list(os.getloadavg())
+    measured = run_measured(
+        bare_command(bare_db, bare_variables(feed, learned), timings), log=work / "bare.log", timeout=args.timeout
+    )
+    if measured.timed_out:
+        raise SystemExit(f"bare_duckdb.sql did not finish in {args.timeout:.0f} s: killed; see {work / 'bare.log'}")
+    if measured.returncode != 0:
+        raise SystemExit(f"bare_duckdb.sql failed ({measured.returncode}): see {work / 'bare.log'}")
+    result.bare_s, result.bare_rss = measured.seconds, measured.peak_rss
+    result.load["bare"] += os.getloadavg()[:1]
+    result.bare_statements = sorted((tuple(t) for t in json.loads(timings.read_text())), key=lambda t: -t[1])
+    say(f"  bare {result.bare_s:.1f} s, peak RSS {result.bare_rss / GB:.2f} GB")
+
+    say("  comparing marts row for row ...")
+    diffs = compare_marts(published, bare_db, BARE_MARTS)
+    result.mart_rows = {d.table: d.rows for d in diffs}
+    result.differences = [f"{d.table}: {problem}" for d in diffs for problem in d.problems]
+    result.equal = not result.differences
+    say(
+        f"  marts equal: {'yes' if result.equal else 'NO'} ({sum(result.mart_rows.values()):,} rows in {len(diffs)} marts)"
+    )
+    for line in result.differences:
+        print(f"    {line}", flush=True)
+    if not args.keep_homes:
+        shutil.rmtree(home / "raw", ignore_errors=True)  # the landed copy of the feed: as big as the feed
+    return result
+
+
+def mark(ok: bool) -> str:
+    return "ok" if ok else "MISS"
+
+
+def report(results: list[SizeResult]) -> None:
+    print()
+    print(
+        f"{'papers':>10} {'records':>11} {'pipeline s':>11} {'learned s':>10} {'pipe-learned':>13} {'bare s':>8}"
+        f" {'ratio':>7} {'(<=1.5)':>8} {'RSS pipe GB':>13} {'(<=2 GB)':>8} {'RSS bare GB':>13} {'equal':>6}"
+    )
+    for r in results:
+        print(
+            f"{r.papers:>10,} {r.records:>11,} {r.pipeline_s:>11.1f} {r.learned_s:>10.1f}"
+            f" {r.pipeline_without_learned_s:>13.1f} {r.bare_s:>8.1f} {r.ratio:>6.2f}x"
+            f" {mark(r.ratio <= TARGET_RATIO):>8} {r.pipeline_rss / GB:>13.2f} {mark(r.pipeline_rss <= TARGET_RSS):>8}"
+            f" {r.bare_rss / GB:>13.2f} {'OK' if r.equal else 'DIFF':>6}"
+        )
+    print("ratio = (pipeline - learned-topic step) / bare: the bare script reads that step's output.")
+    for small, large in itertools.pairwise(results):
+        grow = large.papers / small.papers
+        for name, a, b in (
+            ("pipeline", small.pipeline_s, large.pipeline_s),
+            ("pipeline-learned", small.pipeline_without_learned_s, large.pipeline_without_learned_s),
+            ("bare", small.bare_s, large.bare_s),
+        ):
+            print(
+                f"scaling {name}: {large.papers:,} / {small.papers:,} papers ({grow:.0f}x) took {b / a:.2f}x the time"
+                f" (target <= {grow:.0f}x: {mark(b / a <= grow)})"
+            )
+    for r in results:
+        loads = ", ".join(f"{name} {' / '.join(f'{x:.1f}' for x in values)}" for name, values in r.load.items())
+        print(f"load average (1, 5, 15 min before; 1 min after) at {r.papers:,}: {loads}")
+    for r in results:
+        print(f"\nwhere the time goes at {r.papers:,} papers")
+        print("  pipeline (Dagster steps, longest first; the rest of the wall time is start-up and landing):")
+        for step, seconds in r.steps[:8]:
+            print(f"    {seconds:8.1f} s  {step}")
+        print(
+            f"    {r.pipeline_s - sum(s for _, s in r.steps):8.1f} s  outside steps (start-up, landing, Dagster between steps)"
+        )
+        print("  bare (statements, longest first):")
+        for label, seconds in r.bare_statements[:8]:
+            print(f"    {seconds:8.1f} s  {label}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated paper counts")
+    parser.add_argument("--days", type=int, default=260, help="listing days (weekdays; 260 = one year)")
+    parser.add_argument("--snapshots", type=int, default=10, help="observations of each paper")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--out", type=Path, default=OUT, help="working folder (default bench/out/full_build)")
+    parser.add_argument(
+        "--timeout", type=float, default=6 * 3600, help="seconds before a run counts as hung and is killed"
+    )
+    parser.add_argument("--keep-homes", action="store_true", help="keep each run's landed copy of the feed")
+    parser.add_argument("--clean", action="store_true", help="delete the working folder at the end")
+    args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress and report reach a pipe or log as they happen
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    args.out = args.out.resolve()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    results = []
+    try:
+        for papers in sizes:
+            results.append(run_size(papers, args))
+    finally:
+        if results:
+            report(results)
+            (args.out / "results.json").write_text(
+                json.dumps([asdict(r) | {"ratio": r.ratio} for r in results], indent=1), encoding="utf-8"
+            )
+        if args.clean:
+            shutil.rmtree(args.out, ignore_errors=True)
+            say(f"removed {args.out}")
+    if not all(r.equal for r in results):
+        print("\nFAILED: the bare script's marts differ from the pipeline's (above).", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Documentation assets: the dbt docs site of the published warehouse.
+
+``docs/dbt_docs`` runs ``dbt docs generate --static`` after ``published/papertrends``:
+by then no step writes the warehouse and no Python connection is open (DuckDB allows
+one writer process, and dbt-duckdb opens the file read-write to build the catalog).
+dbt writes into a per-run target folder under ``$PAPERTRENDS_HOME/dbt/runs/`` (with
+its compiled SQL and partial-parse state); the site itself -- ``index.html``,
+``static_index.html`` (one self-contained file: opens from disk without a web server),
+``catalog.json`` and ``manifest.json`` -- is then copied to
+``$PAPERTRENDS_HOME/docs/dbt/``, each file replaced atomically.
+
+The GX data docs (``$PAPERTRENDS_HOME/docs/gx/``) are written by the suite checks
+themselves (pipelines/defs/quality.py), so that a run whose checks fail, and which
+therefore never publishes, still documents why.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from pipelines.defs.publishing import PUBLISHED
+from pipelines.defs.resources import WarehouseResource
+
+DBT_DOCS = dg.AssetKey(["docs", "dbt_docs"])
+DBT_DOCS_FILES = ("index.html", "static_index.html", "catalog.json", "manifest.json")
+
+
+def dbt_docs_dir(home_root: Path) -> Path:
+    return Path(home_root) / "docs" / "dbt"
+
+
+def copy_site(target: Path, site: Path) -> list[Path]:
+    """Copy the docs files from a dbt target folder into ``site``, each replaced atomically."""
+    site.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for name in DBT_DOCS_FILES:
+        tmp = site / f".{name}.{os.getpid()}.tmp"
+        shutil.copyfile(target / name, tmp)
+        os.replace(tmp, site / name)
+        copied.append(site / name)
+    return copied
+
+
+@dg.asset(
+    key=DBT_DOCS,
+    group_name="docs",
+    deps=[PUBLISHED],
+    kinds={"dbt"},
+    description=(
+        "dbt docs site (dbt docs generate --static) of the published warehouse at $PAPERTRENDS_HOME/docs/dbt/: "
+        "index.html, static_index.html, catalog.json, manifest.json."
+    ),
+)
+def dbt_docs(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    home = warehouse.home
+    # dbt's profile reads PAPERTRENDS_HOME from the environment of its subprocess.
+    os.environ["PAPERTRENDS_HOME"] = str(home.root)
+    target = home.root / "dbt" / "runs" / context.run_id / "docs"
+    invocation = dbt.cli(["docs", "generate", "--static"], target_path=target, raise_on_error=True)
+    try:
+        invocation.wait()
+    finally:
+        # As in the build steps: the event stream can end before dbt exits and lets go of DuckDB.
+        invocation.process.wait()
+    site = dbt_docs_dir(home.root)
+    copy_site(target, site)
+
+    catalog = json.loads((site / "catalog.json").read_text(encoding="utf-8"))
+    marts = sorted(
+        node["metadata"]["name"] for node in catalog["nodes"].values() if node["metadata"].get("schema") == "marts"
+    )
+    context.log.info(f"dbt docs written to {site}")
+    return dg.MaterializeResult(
+        metadata={
+            "index": dg.MetadataValue.path(str(site / "index.html")),
+            "static_index": dg.MetadataValue.path(str(site / "static_index.html")),
+            "catalog_nodes": dg.MetadataValue.int(len(catalog["nodes"])),
+            "marts": dg.MetadataValue.json(marts),
+        }
+    )
+
+
+assets = [dbt_docs]
