@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser run test lint format dagster clean
+.PHONY: setup browser run test lint format dagster bench clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,18 @@ format: setup
 	$(BIN)/ruff check --fix pipelines tests bench
 	$(BIN)/ruff format pipelines tests bench
 	$(BIN)/sqlfluff fix dbt_project/models
+
+# Benchmarks print tables (never timed tests); figures go to bench/RESULTS.md. Sizes fit a
+# 2-core machine's disk and half an hour: 1M papers x 10 snapshots is ~68 GB of JSON
+# (BENCH_SIZES=100000,1000000 where the disk allows).
+BENCH_SIZES ?= 10000,100000
+BENCH_INCREMENT_PAPERS ?= 100000
+bench: setup
+	$(BIN)/python bench/noop_run.py
+	$(BIN)/python bench/full_build.py --sizes $(BENCH_SIZES) --clean
+	$(BIN)/python bench/increment.py --papers $(BENCH_INCREMENT_PAPERS)
+	$(BIN)/python bench/ingest_throughput.py --replicate 60 10 100
+	$(BIN)/python bench/topic_stability.py
 
 dagster: setup
 	DAGSTER_HOME=$${PAPERTRENDS_HOME:-$(CURDIR)/data}/dagster $(BIN)/dagster dev -w workspace.yaml

@@ -21,6 +21,7 @@ wall-clock on one noisy machine: compare ratios within one run, never across run
     .venv/bin/python bench/full_build.py                        # 100k and 1M
     .venv/bin/python bench/full_build.py --sizes 20000,100000   # a quicker run
     .venv/bin/python bench/full_build.py --clean                # delete bench/out/full_build afterwards
+    .venv/bin/python bench/full_build.py --report bench/out/full_build/results.json   # reprint a report
 
 Disk: the generated feed is ~6 kB per record (10 records a paper: ~6 GB at 100k), and a run
 lands a copy of every file, so a size needs about 2.5x its feed in free space.
@@ -278,6 +279,9 @@ def report(results: list[SizeResult]) -> None:
         print(
             f"    {r.pipeline_s - sum(s for _, s in r.steps):8.1f} s  outside steps (start-up, landing, Dagster between steps)"
         )
+        print("  inside the dbt steps (dbt's own time per model or test, longest first):")
+        for node, seconds in r.dbt_nodes[:10]:
+            print(f"    {seconds:8.1f} s  {node}")
         print("  bare (statements, longest first):")
         for label, seconds in r.bare_statements[:8]:
             print(f"    {seconds:8.1f} s  {label}")
@@ -295,8 +299,13 @@ def main() -> int:
     )
     parser.add_argument("--keep-homes", action="store_true", help="keep each run's landed copy of the feed")
     parser.add_argument("--clean", action="store_true", help="delete the working folder at the end")
+    parser.add_argument("--report", type=Path, help="print the report of an earlier run's results.json and exit")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress and report reach a pipe or log as they happen
+    if args.report:
+        fields = {f for f in SizeResult.__dataclass_fields__}
+        report([SizeResult(**{k: v for k, v in r.items() if k in fields}) for r in json.loads(args.report.read_text())])
+        return 0
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)

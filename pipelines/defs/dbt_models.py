@@ -98,14 +98,30 @@ def _step_key(context: dg.AssetExecutionContext) -> str:
 
 
 def _metadata(con, layer: str, model: str) -> dict:
-    """Row count and column schema; for a view only the schema (counting a view runs its whole query)."""
+    """Row count and column schema; for a view outside the marts only the schema (counting a
+    view runs its whole query, and analysts read the marts, views or not)."""
     schema = SEED_SCHEMA if layer == "seed" else layer
     kind = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, model]
     ).fetchone()
-    if kind and kind[0] == "VIEW":
+    if kind and kind[0] == "VIEW" and layer != "marts":
         return {"dagster/column_schema": dg.MetadataValue.table_schema(column_schema(con, schema, model))}
     return table_metadata(con, schema, model, preview=layer == "marts")
+
+
+def stream_to_exit(invocation: Any) -> list:
+    """Every event of a dbt invocation, returning only once the dbt process has exited."""
+    try:
+        return list(invocation.stream())
+    except BaseException:
+        # Nobody reads dbt's stdout once the stream has raised: a dbt still writing would block
+        # on the full pipe and the wait below would hang the run forever. Stop it first.
+        invocation.process.kill()
+        raise
+    finally:
+        # The event stream ends (or raises on a failed build) when dbt closes stdout, which
+        # can be before the process exits and releases its DuckDB lock: wait for the exit.
+        invocation.process.wait()
 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
@@ -130,12 +146,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     # The step's select/exclude (from @dbt_assets) is added by dagster-dbt.
     args = ["build", *(["--full-refresh"] if plan.full_refresh else [])]
     invocation = dbt.cli(args, context=context, target_path=target)
-    try:
-        events = list(invocation.stream())
-    finally:
-        # The event stream ends (or raises on a failed build) when dbt closes stdout, which
-        # can be before the process exits and releases its DuckDB lock: wait for the exit.
-        invocation.process.wait()
+    events = stream_to_exit(invocation)
     # Only now, every model built over every changed day: the next run starts from here.
     with warehouse.connect() as con:
         commit_step(con, step, fingerprint)
