@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import psutil
 import pytest
 from conftest import fresh_home, query
 
@@ -110,8 +111,11 @@ def test_manifest_records_run_inputs_counts_and_checks(base):
         run_id=manifest["run_id"],
         checks=[CheckResult(**c) for c in reversed(checks)],
         published_at=published_at,
+        build=manifest["build"],
     )
     assert again == manifest
+    # What the no-op check compares a later run against: the code that built this copy.
+    assert manifest["build"]["code_fingerprint"]
 
 
 def test_publish_that_fails_midway_leaves_the_previous_copy(tmp_path, monkeypatch):
@@ -161,11 +165,25 @@ def test_stale_temporaries_of_dead_publishers_are_removed(tmp_path):
         alive.wait()
 
 
+def _dbt_building(pid: int) -> bool:
+    """True once the run has a `dbt build` child: models are being written to the warehouse."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return False
+    for child in children:
+        try:
+            command = child.cmdline()
+        except psutil.Error:
+            continue
+        if "build" in command and any(part.endswith("/dbt") for part in command[:2]):
+            return True
+    return False
+
+
 def test_killed_run_leaves_the_previous_copy_and_the_next_run_publishes(base, tmp_path):
     home = copy_home(base[0], tmp_path / "home")
     before = (home.published.read_bytes(), manifest_path(home.published).read_bytes())
-    runs = home.root / "dbt" / "runs"
-    earlier = {p.name for p in runs.iterdir()}
     env = dict(os.environ, PAPERTRENDS_HOME=str(home.root))
     process = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "run", "--input", str(DAY)],
@@ -177,9 +195,7 @@ def test_killed_run_leaves_the_previous_copy_and_the_next_run_publishes(base, tm
     deadline = time.monotonic() + 180
     try:
         while True:  # wait until dbt is building models into the working warehouse
-            started = [p for p in runs.iterdir() if p.name not in earlier]
-            # dbt writes the SQL it runs under <target>/run/ (target: runs/<run id>[/<step>]/)
-            if started and (any(started[0].glob("run")) or any(started[0].glob("*/run"))):
+            if _dbt_building(process.pid):
                 break
             assert process.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline, "dbt never started"

@@ -150,7 +150,14 @@ def test_the_registry_round_trips_through_the_warehouse(first_fit):
     keywords = corpus(["vision", "language", "robotics", "audio"]).with_columns(
         words=pl.lit(1, pl.Int32), title_occurrences=pl.lit(0, pl.Int32), from_ai_keywords=pl.lit(False)
     )
+    # write_fit records each paper's dim_papers state (what later runs diff against): give it one.
+    con.execute("CREATE SCHEMA marts")
+    con.execute(
+        "CREATE TABLE marts.dim_papers AS SELECT DISTINCT paper_id, 1 AS snapshot_count,"
+        " TIMESTAMP '2025-06-02 08:00:00' AS latest_as_of FROM keywords"
+    )
     write_fit(con, keywords, first_fit, run_id="run-1")
+    assert con.execute("SELECT count(*) FROM raw.learned_paper_state").fetchone()[0] == keywords["paper_id"].n_unique()
     loaded = read_previous(con)
     assert loaded.registry == first_fit.registry
     assert loaded.assignments == previous(first_fit).assignments
