@@ -29,7 +29,9 @@ import duckdb
 import pytest
 from conftest import RUN_LOG_MARTS, fresh_home, query
 
+from pipelines.fingerprint import code_fingerprint
 from pipelines.landing import expand_inputs
+from pipelines.publish import read_manifest
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_DIR
 
@@ -194,5 +196,8 @@ def test_learned_topics_keep_their_ids_and_place_every_new_paper(builds):
 
 def test_a_rerun_over_the_same_files_is_a_no_op(builds):
     incremental, two, _, _, _ = builds
+    manifest = read_manifest(incremental.published)
+    code = code_fingerprint()  # another process editing pipelines/ meanwhile would change it
+    assert manifest["build"]["code_fingerprint"] == code, "the code changed during the test"
     again = run_pipeline([], incremental)  # nothing to land: every landed file is published
     assert again.up_to_date and again.run_id == two.run_id

@@ -14,6 +14,7 @@
     days_and_seed     rows of a changed day, and every seed-page row (seed rows are re-resolved
                       against every paper id on each run: int_papers_resolved)
     papers            rows of a changed paper (column paper_id): changed_papers()
+    arxiv_papers      the same, keyed by arxiv_id
     topic_papers      rows of a changed paper for the topic step: topic_changed_papers()
     trending_dates    trending rankings whose window a change reaches (column as_of_date)
 
@@ -83,6 +84,8 @@
         (listing_date in ({{ changed_days_list() }}) or source = 'seed_page')
     {%- elif scope == 'papers' -%}
         paper_id in ({{ changed_papers() }})
+    {%- elif scope == 'arxiv_papers' -%}
+        arxiv_id in ({{ changed_papers() }})
     {%- elif scope == 'topic_papers' -%}
         paper_id in (select scope.paper_id from {{ topic_scope_relation() }} as scope)
     {%- elif scope == 'trending_dates' -%}

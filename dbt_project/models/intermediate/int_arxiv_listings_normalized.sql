@@ -5,11 +5,22 @@
 -- which the file determines), so a filter on listing_date reaches the raw table scan: an
 -- incremental run reads only the changed days. The latest version of a paper, which needs all
 -- its files, is int_arxiv_papers_latest's.
+-- Incremental (macros/incremental.sql): a table, so that int_arxiv_papers_latest finds a paper's
+-- lines by its normalised id without normalising every line of the history again.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='days',
+    on_schema_change='fail'
+) }}
 with
 
 records as (
 
     select * from {{ ref('stg_arxiv_listings__papers') }}
+    {% if is_incremental() %}
+        where listing_date in ({{ changed_days_list() }})
+    {% endif %}
 
 ),
 

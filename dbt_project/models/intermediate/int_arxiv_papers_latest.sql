@@ -2,11 +2,23 @@
 -- across files (weekend copies of Friday, re-listings) collapse to the latest version, i.e. the
 -- line with the latest listing_date, then as_of, then landing_path, position. first_listed_on is
 -- the earliest listing date of the id, whichever version.
+-- Incremental (macros/incremental.sql): a paper's row depends on its own lines only, so a run
+-- recomputes the changed papers (scope arxiv_papers: arxiv_id among changed_papers()).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='arxiv_papers',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_papers_resolved') }}
 with
 
 records as (
 
     select * from {{ ref('int_arxiv_listings_normalized') }}
+    {% if is_incremental() %}
+        where arxiv_id in ({{ changed_papers() }})
+    {% endif %}
 
 ),
 

@@ -73,14 +73,61 @@ weighted as (
 
 ),
 
+-- Each topic's best candidates by weight desc, keyword asc: max_by(..., n) keeps n per topic in a
+-- heap, where a window would sort every (topic, keyword) of the history (most of the cost). The
+-- keyword's alphabetical position, negated, breaks ties the way "keyword asc" does.
+keyword_order as (
+
+    select
+        keyword,
+        row_number() over (order by keyword) as alphabetical
+
+    from (select distinct weighted.keyword from weighted) as keywords
+
+),
+
+best as (
+
+    select
+        weighted.topic_id,
+        max_by(
+            struct_pack(
+                keyword := weighted.keyword,
+                keyword_papers := weighted.keyword_papers,
+                weight := weighted.weight
+            ),
+            struct_pack(weight := weighted.weight, alphabetical := -keyword_order.alphabetical),
+            {{ var('topic_keyword_candidates') }}
+        ) as ranked
+
+    from weighted
+    inner join keyword_order
+        on weighted.keyword = keyword_order.keyword
+    group by weighted.topic_id
+
+),
+
+positions as (
+
+    select
+        topic_id,
+        ranked,
+        unnest(generate_series(1, len(ranked))) as candidate_rank
+
+    from best
+
+),
+
 candidates as (
 
     select
-        *,
-        row_number() over (partition by topic_id order by weight desc, keyword asc) as candidate_rank
+        topic_id,
+        ranked[candidate_rank].keyword as keyword,
+        ranked[candidate_rank].keyword_papers as keyword_papers,
+        ranked[candidate_rank].weight as weight,
+        candidate_rank
 
-    from weighted
-    qualify candidate_rank <= {{ var('topic_keyword_candidates') }}
+    from positions
 
 ),
 
