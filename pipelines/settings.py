@@ -15,6 +15,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+# DuckDB's cap on its working memory, for every connection of a run (dbt's through the profile):
+# past it DuckDB spills joins, sorts and aggregates to disk. Its default, 80% of RAM, let a
+# 100k-paper build peak at 8.4 GB; the run's budget is 2 GB for the whole process tree.
+MEMORY_LIMIT_VARIABLE = "PAPERTRENDS_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
@@ -62,4 +67,9 @@ def home() -> Home:
     """
     root = Path(os.environ.get("PAPERTRENDS_HOME") or REPO_ROOT / "data").resolve()
     os.environ["PAPERTRENDS_HOME"] = str(root)
+    os.environ.setdefault(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT)  # read by dbt's profile
     return Home(root)
+
+
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT

@@ -24,7 +24,7 @@ import pyarrow as pa
 from pipelines.file_pool import map_ordered, pool_size
 from pipelines.landing import landed_files
 from pipelines.raw_rows import BOOKKEEPING_COLUMNS, FileRows, FileTask, read_landed, rows_table, source_columns
-from pipelines.settings import Home
+from pipelines.settings import Home, memory_limit
 from pipelines.sources import SOURCES, Source
 
 RAW_SCHEMA = "raw"
@@ -73,7 +73,7 @@ INGEST_MEMORY_LIMIT = "512MB"
 @contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
     try:
         yield con
     finally:

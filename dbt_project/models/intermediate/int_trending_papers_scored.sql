@@ -21,6 +21,17 @@
 --   velocity_component = w_velocity * coalesce(velocity, 0)
 --   gravity_component  = w_gravity  * gravity
 -- Components and decay/gravity are rounded to 6 decimals; score is the sum of the rounded components.
+--
+-- Incremental (macros/incremental.sql), like trending_papers: a run scores the rankings whose window
+-- a change reaches (trending_dates_list). A table rather than a view because its tests and
+-- trending_papers would each recompute every ranking of the history (a minute at 100k papers).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace',
+    replace_scope='trending_dates',
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_papers_resolved') }}
 with
 
 listings as (
@@ -57,6 +68,9 @@ as_of_dates as (
 
     select distinct listing_date as as_of_date
     from listings
+    {% if is_incremental() %}
+        where listing_date in ({{ trending_dates_list() }})
+    {% endif %}
 
 ),
 

@@ -3,8 +3,8 @@
 -- score desc, upvotes desc, velocity desc (nulls last), listed_on desc, paper_id asc.
 --
 -- Incremental (macros/incremental.sql): a run recomputes the rankings whose window a changed day
--- or a changed paper's listing day reaches (trending_dates_list); the as-of dates are constants,
--- which DuckDB pushes through int_trending_papers_scored's window partitions to the listings.
+-- or a changed paper's listing day reaches (trending_dates_list), the same as-of dates that
+-- int_trending_papers_scored rescored in this run.
 {{ config(
     materialized='incremental',
     incremental_strategy='replace',
