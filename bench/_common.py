@@ -312,6 +312,11 @@ class Measured:
     peak_rss: int
     returncode: int
     timed_out: bool = False
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (epoch seconds, tree RSS bytes)
+
+    def peak_between(self, start: float, end: float) -> int:
+        """The highest RSS sampled between two epoch times (0 when no sample fell there)."""
+        return max((rss for at, rss in self.samples if start <= at <= end), default=0)
 
 
 def tree_rss(root) -> int:
@@ -358,13 +363,12 @@ def run_measured(
         start = time.perf_counter()
         process = subprocess.Popen(list(command), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
         root = psutil.Process(process.pid)
-        peak = 0
+        samples: list[tuple[float, int]] = []
         stop = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
             while not stop.is_set():
-                peak = max(peak, tree_rss(root))
+                samples.append((time.time(), tree_rss(root)))
                 stop.wait(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -379,7 +383,7 @@ def run_measured(
         seconds = time.perf_counter() - start
         stop.set()
         sampler.join()
-        return Measured(seconds, peak, returncode, timed_out)
+        return Measured(seconds, max((rss for _, rss in samples), default=0), returncode, timed_out, samples)
     finally:
         if log:
             out.close()

@@ -82,6 +82,7 @@ class SizeResult:
     load: dict[str, list[float]] = field(default_factory=dict)
     bare_statements: list[tuple[str, float]] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
+    step_rss: list[tuple[str, int]] = field(default_factory=list)  # peak RSS of the run's tree during each step
 
     @property
     def pipeline_without_learned_s(self) -> float:
@@ -124,6 +125,13 @@ def generate(papers: int, days: int, snapshots: int, seed: int, out: Path) -> Pa
 
 def step_times(dagster_home: Path) -> list[tuple[str, float]]:
     """Seconds of each step of the (only) Dagster run in ``dagster_home``, longest first."""
+    return sorted(
+        ((step, end - start) for step, (start, end) in step_intervals(dagster_home).items()), key=lambda item: -item[1]
+    )
+
+
+def step_intervals(dagster_home: Path) -> dict[str, tuple[float, float]]:
+    """(start, end) epoch times of each step of the (only) Dagster run in ``dagster_home``."""
     import dagster as dg
 
     instance = dg.DagsterInstance.from_config(str(dagster_home))
@@ -132,7 +140,7 @@ def step_times(dagster_home: Path) -> list[tuple[str, float]]:
         if len(runs) != 1:
             raise SystemExit(f"expected one Dagster run in {dagster_home}, found {len(runs)}")
         started: dict[str, float] = {}
-        times: dict[str, float] = {}
+        intervals: dict[str, tuple[float, float]] = {}
         for entry in instance.all_logs(runs[0].run_id):
             event = entry.dagster_event
             if event is None or not event.step_key:
@@ -140,8 +148,8 @@ def step_times(dagster_home: Path) -> list[tuple[str, float]]:
             if event.event_type_value == "STEP_START":
                 started[event.step_key] = entry.timestamp
             elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-                times[event.step_key] = entry.timestamp - started[event.step_key]
-        return sorted(times.items(), key=lambda item: -item[1])
+                intervals[event.step_key] = (started[event.step_key], entry.timestamp)
+        return intervals
     finally:
         instance.dispose()
 
@@ -198,6 +206,12 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
     result.pipeline_s, result.pipeline_rss = measured.seconds, measured.peak_rss
     result.load["pipeline"] += os.getloadavg()[:1]
     result.steps = step_times(home / "dagster")
+    intervals = step_intervals(home / "dagster")
+    result.step_rss = sorted(
+        ((step, measured.peak_between(*interval)) for step, interval in intervals.items()), key=lambda item: -item[1]
+    )
+    first_step = min((start for start, _ in intervals.values()), default=float("inf"))
+    result.step_rss.append(("(before the first step: start-up, landing)", measured.peak_between(0, first_step)))
     result.dbt_nodes = dbt_node_times(home)
     result.learned_s = dict(result.steps).get(LEARNED_STEP, 0.0)
     published = home / "published" / "papertrends.duckdb"
@@ -279,6 +293,9 @@ def report(results: list[SizeResult]) -> None:
         print(
             f"    {r.pipeline_s - sum(s for _, s in r.steps):8.1f} s  outside steps (start-up, landing, Dagster between steps)"
         )
+        print("  peak RSS of the whole process tree during each step (highest first):")
+        for step, rss in sorted(r.step_rss, key=lambda item: -item[1])[:6]:
+            print(f"    {rss / GB:8.2f} GB  {step}")
         print("  inside the dbt steps (dbt's own time per model or test, longest first):")
         for node, seconds in r.dbt_nodes[:10]:
             print(f"    {seconds:8.1f} s  {node}")

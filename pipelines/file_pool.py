@@ -31,13 +31,18 @@ MIN_PARALLEL_BYTES = 128 * 2**20
 WORKERS_ENV = "PAPERTRENDS_WORKERS"
 
 
+def configured_workers() -> int:
+    """Worker processes a pool may use: ``PAPERTRENDS_WORKERS``, else :data:`DEFAULT_WORKERS`."""
+    return int(os.environ.get(WORKERS_ENV) or DEFAULT_WORKERS)
+
+
 def pool_size(paths: Sequence[Path], workers: int | None = None, *, cost_per_byte: float = 1.0) -> int:
     """Processes worth starting for these files: 1 (in-process) when the job is small.
 
     ``cost_per_byte``: the work a byte takes, relative to ingestion's parse.
     """
     if workers is None:
-        workers = int(os.environ.get(WORKERS_ENV) or DEFAULT_WORKERS)
+        workers = configured_workers()
     if workers <= 1 or len(paths) < 2:
         return 1
     total = 0

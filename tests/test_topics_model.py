@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+
 import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.topics.model import Previous, TopicConfig, TopicFit, fit_topics
+from pipelines.settings import SAMPLE_DIR
+from pipelines.topics import store
+from pipelines.topics.corpus import keywords_frame, load_hf_folder
+from pipelines.topics.model import Previous, TopicConfig, TopicFit, assign_topics, fit_sample, fit_topics
 from pipelines.topics.registry import RegistryTopic, assign_ids
-from pipelines.topics.store import read_previous, write_fit
+from pipelines.topics.store import fit_keywords, read_previous, stage_keywords, write_fit
 
 CONFIG = TopicConfig(n_topics=4, min_topic_size=8, min_papers=20, min_df=2, svd_components=20)
 SUBJECTS = {
@@ -186,3 +192,86 @@ def test_papers_without_a_shared_keyword_fit_nothing():
     fit = fit_topics(lonely, config=CONFIG)
     assert fit.vocabulary == [] and fit.assignments.height == 0 and fit.topics.height == 0
     assert fit_topics(lonely.clear(), config=CONFIG).assignments.height == 0
+
+
+def test_a_fit_past_fit_sample_clusters_the_sample_and_places_every_other_paper():
+    keywords = corpus(["vision", "language", "robotics", "audio"], count=40)  # 160 papers
+    sampled = TopicConfig(**{**CONFIG.__dict__, "fit_sample": 60})
+    fit = fit_topics(keywords, config=sampled)
+    again = fit_topics(keywords, config=sampled)
+
+    chosen = set(fit_sample(keywords, 60)["paper_id"])
+    digests = sorted((hashlib.md5(p.encode()).hexdigest(), p) for p in keywords["paper_id"].unique())
+    assert chosen == {p for _, p in digests[:60]}
+    assert fit.diagnostics["clustered"] == 60 and fit.diagnostics["placed"] == 100
+    assert fit.diagnostics["papers"] == 160 and fit.model.papers == 160
+    assert fit.assignments.height == 160 and fit.assignments["paper_id"].is_sorted()
+    assert fit.assignments.equals(again.assignments)  # deterministic
+
+    # The sample finds the four subjects; the placed papers join their subject's topic.
+    subject_topic = topic_of_subject(fit)
+    assert len(set(subject_topic.values())) == 4
+    placed = fit.assignments.filter(~pl.col("paper_id").is_in(list(chosen)))
+    expected = placed["paper_id"].str.split("-").list.first().replace_strict(subject_topic)
+    assert (placed["topic_id"] == expected).all()
+    # Placed = where assign_topics (the daily path) would put them, with the same cosine.
+    daily = assign_topics(keywords.filter(pl.col("paper_id").is_in(placed["paper_id"].to_list())), fit.model)
+    assert daily.equals(placed)
+    # Sizes count every paper, not just the sample.
+    assert fit.topics["papers"].sum() == 160
+    assert sorted(fit.topics["papers"].to_list()) == [40, 40, 40, 40]
+    assert {e.papers for e in fit.events if e.event == "created"} == {40}
+
+
+def test_a_fit_within_fit_sample_clusters_every_paper():
+    keywords = corpus(["vision", "language"], count=30)
+    fit = fit_topics(keywords, config=CONFIG)
+    assert fit_sample(keywords, CONFIG.fit_sample) is None
+    assert "placed" not in fit.diagnostics and fit.diagnostics["papers"] == 60
+
+
+@contextlib.contextmanager
+def monkeypatch_block(size: int):
+    saved = store.PLACE_BLOCK
+    store.PLACE_BLOCK = size
+    try:
+        yield
+    finally:
+        store.PLACE_BLOCK = saved
+
+
+def test_the_warehouse_fit_path_equals_the_in_memory_fit(tmp_path):
+    """stage_keywords + fit_keywords (scratch table, sample, blocks of the others) = fit_topics on a frame."""
+    papers = load_hf_folder(SAMPLE_DIR / "hf-daily-papers")
+    config = TopicConfig(fit_sample=200)
+    keywords = keywords_frame(papers, workers=1)
+    in_memory = fit_topics(keywords.select("paper_id", "keyword", "occurrences"), config=config)
+    assert in_memory.diagnostics["clustered"] == 200 and in_memory.diagnostics["placed"] > 200
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA marts")
+    con.register("papers_frame", papers.to_arrow())
+    con.execute(
+        "CREATE TABLE marts.dim_papers AS SELECT *, 1::BIGINT AS snapshot_count,"
+        " TIMESTAMP '2025-06-30' AS latest_as_of FROM papers_frame"
+    )
+    assert stage_keywords(con, workers=2) == papers.height
+    sample, others = fit_keywords(con, config.fit_sample)
+    assert sample["paper_id"].n_unique() == 200
+    with monkeypatch_block(50):  # the others in several blocks
+        from_warehouse = fit_topics(sample, Previous(), config, others)
+    assert from_warehouse.assignments.equals(in_memory.assignments)
+    assert from_warehouse.topics.equals(in_memory.topics)
+    assert from_warehouse.diagnostics == in_memory.diagnostics
+
+    write_fit(con, None, from_warehouse, "run-1")
+    terms = con.sql("SELECT * FROM raw.paper_terms").pl()
+    vocabulary = set(from_warehouse.vocabulary)
+    expected = keywords.filter(pl.col("keyword").is_in(list(vocabulary)))
+    assert terms.height == expected.height > 0
+    assert terms.sort("paper_id", "keyword").equals(expected.sort("paper_id", "keyword").cast(terms.schema))
+    scratch = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fit_keywords'"
+    ).fetchall()[0]
+    assert scratch == (0,)  # the scratch table is gone with the fit written
+    con.close()

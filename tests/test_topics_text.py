@@ -9,7 +9,9 @@ import polars as pl
 import pytest
 import scipy.sparse as sp
 
-from pipelines.topics.corpus import keywords_frame
+from pipelines.settings import SAMPLE_DIR
+from pipelines.topics import corpus
+from pipelines.topics.corpus import keywords_frame, load_hf_folder
 from pipelines.topics.ctfidf import c_tf_idf
 from pipelines.topics.model import distinct_terms, ranked_terms
 from pipelines.topics.text import clean_text, keyword_phrase, paper_keywords, singular, text_keywords
@@ -94,6 +96,16 @@ def test_keywords_frame_rows():
     assert rows["sparse transformer"]["title_occurrences"] == 1
     assert rows["sparse transformer"]["words"] == 2
     assert rows["transformer"]["from_ai_keywords"] and not rows["sparse"]["from_ai_keywords"]
+
+
+def test_keywords_frame_in_blocks_and_worker_processes_equals_one_pass(monkeypatch):
+    papers = load_hf_folder(SAMPLE_DIR / "hf-daily-papers")
+    one_pass = keywords_frame(papers, workers=1)
+    monkeypatch.setattr(corpus, "KEYWORD_BLOCK", 40)  # the 471 sample papers in 12 blocks
+    blocks = keywords_frame(papers, workers=2)
+    assert papers.height > 400 and one_pass.height > 20 * papers.height
+    assert blocks.equals(one_pass)  # same rows, same order (papers in input order)
+    assert keywords_frame(papers.head(0), workers=2).schema == one_pass.schema
 
 
 def test_ctfidf_on_a_hand_checked_corpus():

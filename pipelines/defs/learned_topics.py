@@ -9,7 +9,7 @@ tagged ``learned_topics``) reads as the dbt source ``learned``. Two modes:
   match the clusters to the registry so that ids stay stable, keep the fitted model. A run
   fits when there is no model yet, when the learned-topic or dbt code changed, when the run
   is forced (``papertrends run --force``), or when the papers placed by assignment since the
-  last fit reach ``refit_fraction`` of the papers that fit clustered.
+  last fit reach ``refit_fraction`` of the papers that fit placed.
 - **assign** (O(new), the daily path): only the papers that are new or changed since the step
   last ran (dim_papers' snapshot count or newest as-of moved) are tokenised and placed in the
   cluster of their nearest centroid, in the fit's own TF-IDF/LSA space; papers gone from
@@ -19,7 +19,8 @@ tagged ``learned_topics``) reads as the dbt source ``learned``. Two modes:
 So between fits, a paper's learned topic is where the last fit would put it, not where a fit
 of today's papers would: an incremental run equals a full rebuild on every mart that does not
 read the learned step, and on the learned marts every paper is assigned once with a stable id
-(tests/test_incremental.py). Connections are short: one read, one write transaction.
+(tests/test_incremental.py). A fit holds one connection (its keywords wait in a scratch table);
+an assignment run has a short read and one write transaction.
 """
 
 import dataclasses
@@ -34,10 +35,12 @@ from pipelines.fingerprint import FULL_REFRESH_TAG, model_fingerprint
 from pipelines.topics.corpus import keywords_frame
 from pipelines.topics.model import TopicConfig, assign_topics, fit_topics
 from pipelines.topics.store import (
+    fit_keywords,
     read_changes,
     read_model,
     read_papers,
     read_previous,
+    stage_keywords,
     write_assignment,
     write_fit,
 )
@@ -66,6 +69,7 @@ class LearnedTopicsConfig(dg.Config):
     ctfidf_idf_power: float = _DEFAULTS.ctfidf_idf_power
     label_terms: int = _DEFAULTS.label_terms
     random_state: int = _DEFAULTS.random_state
+    fit_sample: int = _DEFAULTS.fit_sample
     refit_fraction: float = _DEFAULTS.refit_fraction
 
     def topic_config(self) -> TopicConfig:
@@ -98,14 +102,15 @@ def learned_topics(
     context.log.info(f"learned topics: fitting every paper ({reason})")
     # The second dbt step rebuilds from scratch after a fit (every paper may have moved):
     # forget its state first, so that a crash after the fit cannot leave it incremental.
+    # One connection for the fit: the keywords wait in a scratch table, read back in blocks.
     with warehouse.connect() as con:
         invalidate_steps(con, TOPIC_STEP_PREFIX)
-        papers = read_papers(con)
         previous = read_previous(con)
-    keywords = keywords_frame(papers)
-    fit = fit_topics(keywords.select("paper_id", "keyword", "occurrences"), previous, settings)
-    with warehouse.connect() as con:
-        write_fit(con, keywords, fit, context.run_id, fingerprint)
+        papers = stage_keywords(con)
+        context.log.info(f"learned topics: {papers} papers tokenised in {time.perf_counter() - start:.1f} s")
+        sample, others = fit_keywords(con, settings.fit_sample)
+        fit = fit_topics(sample, previous, settings, others)
+        write_fit(con, None, fit, context.run_id, fingerprint)
 
     events = {e.topic_id: e for e in fit.events}
     changes_logged = [e for e in fit.events if e.event != "kept"]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
 
+from pipelines.file_pool import configured_workers, map_ordered
 from pipelines.topics.text import MAX_NGRAM, keyword_rows
 
 KEYWORD_SCHEMA = {
@@ -28,13 +30,41 @@ PAPER_SCHEMA = {
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
-def keywords_frame(papers: pl.DataFrame, max_n: int = MAX_NGRAM) -> pl.DataFrame:
-    """papers (paper_id, title, abstract, ai_keywords) → one row per paper and keyword."""
-    rows = keyword_rows(
-        papers.select("paper_id", "title", "abstract", "ai_keywords").iter_rows(),
-        max_n,
+# Papers tokenised per block: only a block's rows exist as Python tuples at a time (a frame of
+# every paper's tuples took GBs at 100k papers), and blocks of a large input go to worker
+# processes, since tokenising is pure Python (one core a process).
+KEYWORD_BLOCK = 5_000
+PARALLEL_PAPERS = 20_000
+
+
+def _block_keywords(block: tuple[list[tuple], int]) -> pl.DataFrame:
+    rows, max_n = block
+    return pl.DataFrame(list(keyword_rows(rows, max_n)), schema=KEYWORD_SCHEMA, orient="row")
+
+
+def keyword_blocks(
+    paper_blocks: Iterable[pl.DataFrame], max_n: int = MAX_NGRAM, workers: int = 1
+) -> Iterator[pl.DataFrame]:
+    """Each block of papers (paper_id, title, abstract, ai_keywords) → its keyword rows, in order."""
+    blocks = (
+        (block.select("paper_id", "title", "abstract", "ai_keywords").rows(), max_n)
+        for paper_block in paper_blocks
+        for block in paper_block.iter_slices(KEYWORD_BLOCK)
     )
-    return pl.DataFrame(list(rows), schema=KEYWORD_SCHEMA, orient="row")
+    return map_ordered(_block_keywords, blocks, workers)
+
+
+def keywords_frame(papers: pl.DataFrame, max_n: int = MAX_NGRAM, workers: int | None = None) -> pl.DataFrame:
+    """papers (paper_id, title, abstract, ai_keywords) → one row per paper and keyword, in paper order."""
+    if workers is None:
+        workers = parallel_workers(papers.height)
+    frames = list(keyword_blocks([papers], max_n, workers))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=KEYWORD_SCHEMA)
+
+
+def parallel_workers(papers: int) -> int:
+    """Processes worth tokenising this many papers in."""
+    return configured_workers() if papers >= PARALLEL_PAPERS else 1
 
 
 def load_hf_folder(folder: Path) -> pl.DataFrame:

@@ -25,6 +25,13 @@ ever issued, and the previous paper → topic assignment):
 5. Labels: each cluster's top c-TF-IDF keywords (:mod:`pipelines.topics.ctfidf`), nested n-grams collapsed (``large language
    model`` keeps out ``language model``); the label is the first ``label_terms`` of them.
 
+Above ``fit_sample`` papers, steps 1 to 3 run on a sample of that many (the papers whose md5 of
+the id is smallest: deterministic, and a paper stays in it until the history outgrows it), and
+every other paper is placed at its nearest centroid as a daily run places a new paper; sizes,
+events and ids count every paper, labels and term distributions come from the sample. The
+clustering's dissolve/split rounds grow faster than the papers (198 s at 100k papers against
+14 s at 20k, bench/RESULTS.md), so a fit costs a bounded clustering plus a linear placement.
+
 A fit keeps what it takes to place a new paper among its clusters (:class:`TopicModel`: the
 vocabulary, its idf, the LSA projection and the centroids with their ids), and
 :func:`assign_topics` does exactly that: the paper's keyword counts go through the same
@@ -35,6 +42,8 @@ paper of the fit itself obeys at the k-means fixed point. That is the daily path
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,6 +78,7 @@ class TopicConfig:
     random_state: int = 42
     max_iter: int = 300  # k-means iterations per round
     max_rounds: int = 100  # dissolve/split rounds
+    fit_sample: int = 40_000  # papers a fit clusters; the others are placed at the nearest centroid
     # Daily runs assign new papers to the last fit's topics; a run refits (warm-started, ids kept
     # by the registry) once the papers assigned since the fit reach this share of the fit's papers.
     # A fit costs the history, but the history has grown by this share since the last one, so
@@ -93,7 +103,7 @@ class TopicModel:
     components: np.ndarray  # (d, V) LSA projection
     centroids: np.ndarray  # (k, d) unit centroids
     topic_ids: list[str]  # the registry id of each centroid
-    papers: int  # papers the fit clustered
+    papers: int  # papers the fit placed (clustered or, past fit_sample, at the nearest centroid)
 
 
 @dataclass
@@ -108,6 +118,7 @@ class TopicFit:
 
 
 ASSIGNMENT_SCHEMA = {"paper_id": pl.Utf8, "topic_id": pl.Utf8, "similarity": pl.Float64}
+PLACED_SCHEMA = {"paper_id": pl.Utf8, "cluster": pl.Int64}
 TOPIC_SCHEMA = {
     "topic_id": pl.Utf8,
     "label": pl.Utf8,
@@ -181,23 +192,55 @@ def project(counts: sp.csr_matrix, idf: np.ndarray, components: np.ndarray) -> n
     return normalize(np.asarray(tfidf @ components.T))
 
 
+# Papers placed per block: the projection holds a (block, LSA dimensions) array, not the history's.
+PLACE_BLOCK = 50_000
+
+
+def nearest_centroids(
+    keywords: pl.DataFrame, vocabulary: list[str], idf: np.ndarray, components: np.ndarray, centroids: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Papers with a vocabulary keyword (sorted ids), each one's nearest centroid and its cosine."""
+    paper_ids, counts = count_matrix(keywords, vocabulary)
+    kept: list[str] = []
+    best_parts, similarity_parts = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+    for start in range(0, len(paper_ids), PLACE_BLOCK):
+        vectors = project(counts[start : start + PLACE_BLOCK], idf, components)
+        usable = np.linalg.norm(vectors, axis=1) > 0
+        similarity = vectors[usable] @ centroids.T
+        best = np.argmax(similarity, axis=1)
+        kept.extend(p for p, ok in zip(paper_ids[start : start + PLACE_BLOCK], usable, strict=True) if ok)
+        best_parts.append(best)
+        similarity_parts.append(similarity[np.arange(best.shape[0]), best])
+    return kept, np.concatenate(best_parts), np.concatenate(similarity_parts)
+
+
 def assign_topics(keywords: pl.DataFrame, model: TopicModel) -> pl.DataFrame:
     """Each paper to the topic of its nearest centroid (cosine); papers with no vocabulary keyword get none."""
-    paper_ids, counts = count_matrix(keywords, model.vocabulary)
-    if not paper_ids or model.centroids.shape[0] == 0:
+    if model.centroids.shape[0] == 0:
         return pl.DataFrame(schema=ASSIGNMENT_SCHEMA)
-    vectors = project(counts, model.idf, model.components)
-    usable = np.linalg.norm(vectors, axis=1) > 0
-    similarity = vectors[usable] @ model.centroids.T
-    best = np.argmax(similarity, axis=1)
+    paper_ids, best, similarity = nearest_centroids(
+        keywords, model.vocabulary, model.idf, model.components, model.centroids
+    )
     return pl.DataFrame(
         {
-            "paper_id": [p for p, ok in zip(paper_ids, usable, strict=True) if ok],
+            "paper_id": paper_ids,
             "topic_id": [model.topic_ids[c] for c in best],
-            "similarity": np.round(similarity[np.arange(best.shape[0]), best], 6),
+            "similarity": np.round(similarity, 6),
         },
         schema=ASSIGNMENT_SCHEMA,
     ).sort("paper_id")
+
+
+def fit_sample(keywords: pl.DataFrame, size: int) -> pl.DataFrame | None:
+    """The ``size`` papers with the smallest md5 of their id, or None when there are no more than that."""
+    papers = keywords["paper_id"].unique()
+    if papers.len() <= size:
+        return None
+    digests = pl.DataFrame(
+        {"paper_id": papers, "digest": [hashlib.md5(p.encode()).hexdigest() for p in papers]},
+        schema={"paper_id": pl.Utf8, "digest": pl.Utf8},
+    )
+    return digests.sort("digest", "paper_id").head(size).select("paper_id")
 
 
 def _indicator(labels: np.ndarray, k: int) -> sp.csr_matrix:
@@ -320,10 +363,25 @@ def term_distributions(corpus: Corpus, labels: np.ndarray, k: int, n_terms: int)
     return out
 
 
-def fit_topics(keywords: pl.DataFrame, previous: Previous | None = None, config: TopicConfig | None = None) -> TopicFit:
-    """Cluster, label and identify the papers' topics (see the module doc)."""
+def fit_topics(
+    keywords: pl.DataFrame,
+    previous: Previous | None = None,
+    config: TopicConfig | None = None,
+    others: Iterable[pl.DataFrame] | None = None,
+) -> TopicFit:
+    """Cluster, label and identify the papers' topics (see the module doc).
+
+    ``keywords``: paper_id, keyword, occurrences of every paper, of which the fit takes its
+    sample; or, with ``others`` (blocks of the other papers' keywords, placed block by block),
+    the sample alone (the warehouse path: pipelines/topics/store.py fit_keywords).
+    """
     config = config or TopicConfig()
     previous = previous or Previous()
+    if others is None:
+        sample = fit_sample(keywords, config.fit_sample)
+        if sample is not None:
+            others = [keywords.join(sample, on="paper_id", how="anti")]
+            keywords = keywords.join(sample, on="paper_id", how="semi")
     corpus = build_corpus(keywords, config)
     usable = np.linalg.norm(corpus.vectors, axis=1) > 0 if corpus.vectors.size else np.zeros(0, dtype=bool)
     paper_ids = [p for p, ok in zip(corpus.paper_ids, usable, strict=True) if ok]
@@ -368,9 +426,28 @@ def fit_topics(keywords: pl.DataFrame, previous: Previous | None = None, config:
     labels, centroids, stats = cluster(vectors, initial, config)
     diagnostics |= stats
     k = centroids.shape[0]
-    sizes = np.bincount(labels, minlength=k)
+    placed_ids: list[str] = []
+    placed_labels, placed_similarity = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+    if others is not None:
+        for block in others:
+            block_ids, block_labels, block_similarity = nearest_centroids(
+                block, corpus.vocabulary, corpus.idf, corpus.components, centroids
+            )
+            placed_ids += block_ids
+            placed_labels.append(block_labels)
+            placed_similarity.append(block_similarity)
+        diagnostics |= {"clustered": len(paper_ids), "placed": len(placed_ids)}
+        diagnostics["papers"] = len(paper_ids) + len(placed_ids)
+    every_label = np.concatenate([labels, *placed_labels])
+    sizes = np.bincount(every_label, minlength=k)
     distributions = term_distributions(corpus, labels, k, config.centroid_terms)
-    first_paper = [min((paper_ids[i] for i in np.flatnonzero(labels == c)), default="") for c in range(k)]
+    first = dict(
+        pl.DataFrame({"paper_id": paper_ids + placed_ids, "cluster": every_label}, schema=PLACED_SCHEMA)
+        .group_by("cluster")
+        .agg(pl.col("paper_id").min())
+        .iter_rows()
+    )
+    first_paper = [first.get(c, "") for c in range(k)]
     registry, events, ids = assign_ids(
         [(distributions[c], int(sizes[c]), first_paper[c]) for c in range(k)],
         previous.registry,
@@ -382,9 +459,13 @@ def fit_topics(keywords: pl.DataFrame, previous: Previous | None = None, config:
     presence = (corpus.counts > 0).astype(np.float64)
     weights = c_tf_idf(_indicator(labels, k) @ presence, config.ctfidf_idf_power)
     ranked = ranked_terms(weights, corpus.vocabulary, config.top_terms, config.keyword_candidates)
-    similarity = np.einsum("ij,ij->i", vectors, centroids[labels])
+    similarity = np.concatenate([np.einsum("ij,ij->i", vectors, centroids[labels]), *placed_similarity])
     assignments = pl.DataFrame(
-        {"paper_id": paper_ids, "topic_id": [ids[c] for c in labels], "similarity": np.round(similarity, 6)},
+        {
+            "paper_id": paper_ids + placed_ids,
+            "topic_id": [ids[c] for c in every_label],
+            "similarity": np.round(similarity, 6),
+        },
         schema=ASSIGNMENT_SCHEMA,
     ).sort("paper_id")
     topics = pl.DataFrame(
@@ -399,7 +480,7 @@ def fit_topics(keywords: pl.DataFrame, previous: Previous | None = None, config:
     ).sort("topic_id")
     labels_by_id = dict(zip(topics["topic_id"], topics["label"], strict=True))
     registry = [t.with_label(labels_by_id.get(t.topic_id, t.label)) for t in registry]
-    model = TopicModel(corpus.vocabulary, corpus.idf, corpus.components, centroids, list(ids), len(paper_ids))
+    model = TopicModel(corpus.vocabulary, corpus.idf, corpus.components, centroids, list(ids), len(every_label))
     return TopicFit(assignments, topics, registry, events, diagnostics, corpus.vocabulary, model)
 
 

@@ -19,20 +19,25 @@ paper by an assignment run (only the papers that are new, changed or gone). Ever
 assignment run touched is appended to ``build_state.learned_changes``, which the second dbt
 step reads (its models recompute those papers) and clears once it has built.
 
-All writes of a fit, or of an assignment run, happen in one transaction on a short connection.
+All writes of a fit, or of an assignment run, happen in one transaction. A fit tokenises the
+papers into a scratch table block by block (:func:`stage_keywords`) and reads back only the
+keywords it clusters, then the others' a block at a time (:func:`fit_keywords`): its memory is
+bounded by ``fit_sample`` and the block size, not by the history (1M papers carry ~4 GB of
+keyword rows).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.topics.corpus import KEYWORD_SCHEMA, PAPER_SCHEMA
-from pipelines.topics.model import Previous, TopicFit, TopicModel
+from pipelines.topics.corpus import KEYWORD_SCHEMA, PAPER_SCHEMA, keyword_blocks, parallel_workers
+from pipelines.topics.model import PLACE_BLOCK, Previous, TopicFit, TopicModel
 from pipelines.topics.registry import RegistryTopic
 from pipelines.warehouse import insert_frame, transaction
 
@@ -89,6 +94,14 @@ BEFORE_TABLES = {
 }
 
 
+# A fit's scratch table: every paper's keywords (paper_terms' columns, every keyword), from
+# stage_keywords until write_fit drops it.
+FIT_KEYWORDS = f"{CHANGES_SCHEMA}.fit_keywords"
+PAPER_QUERY = "SELECT paper_id, title, abstract, ai_keywords, first_listed_on FROM marts.dim_papers"
+# Papers fetched from DuckDB per block while tokenising.
+PAPER_BATCH = 20_000
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for table, columns in TABLES.items():
@@ -102,7 +115,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def read_papers(con: duckdb.DuckDBPyConnection, paper_ids: list[str] | None = None) -> pl.DataFrame:
     """Papers of marts.dim_papers with their text (title, abstract, HF ai_keywords): all, or ``paper_ids``."""
-    query = "SELECT paper_id, title, abstract, ai_keywords, first_listed_on FROM marts.dim_papers"
+    query = PAPER_QUERY
     if paper_ids is None:
         return con.sql(f"{query} ORDER BY paper_id").pl().cast(PAPER_SCHEMA)
     con.register("wanted_papers", pl.DataFrame({"paper_id": paper_ids}, schema={"paper_id": pl.Utf8}).to_arrow())
@@ -114,6 +127,57 @@ def read_papers(con: duckdb.DuckDBPyConnection, paper_ids: list[str] | None = No
         )
     finally:
         con.unregister("wanted_papers")
+
+
+def stage_keywords(con: duckdb.DuckDBPyConnection, workers: int | None = None) -> int:
+    """Tokenise every paper of dim_papers into FIT_KEYWORDS (paper order), a block at a time; papers read."""
+    ensure_tables(con)
+    columns = ", ".join(f'"{name}" {kind}' for name, kind in TABLES["paper_terms"].items())
+    con.execute(f"CREATE OR REPLACE TABLE {FIT_KEYWORDS} ({columns})")
+    total = con.execute("SELECT count(*) FROM marts.dim_papers").fetchall()[0][0]
+    reader = con.cursor()  # streams the papers while con inserts their keywords
+    try:
+        batches = reader.sql(f"{PAPER_QUERY} ORDER BY paper_id").to_arrow_reader(PAPER_BATCH)
+        papers = (pl.from_arrow(batch).cast(PAPER_SCHEMA) for batch in batches)
+        for keywords in keyword_blocks(papers, workers=workers or parallel_workers(total)):
+            insert_frame(con, FIT_KEYWORDS, keywords.cast(KEYWORD_SCHEMA))
+    finally:
+        reader.close()
+    return total
+
+
+def fit_keywords(
+    con: duckdb.DuckDBPyConnection, sample_size: int
+) -> tuple[pl.DataFrame, Iterator[pl.DataFrame] | None]:
+    """From FIT_KEYWORDS: the keywords the fit clusters (paper_id, keyword, occurrences) and, when
+    there are more than ``sample_size`` papers, the other papers' keywords in blocks of
+    PLACE_BLOCK papers. The sample is model.fit_sample's: the smallest md5 of the paper id."""
+    columns = "paper_id, keyword, occurrences"
+    papers = f"SELECT DISTINCT paper_id FROM {FIT_KEYWORDS}"
+    if con.execute(f"SELECT count(*) FROM ({papers})").fetchall()[0][0] <= sample_size:
+        return con.sql(f"SELECT {columns} FROM {FIT_KEYWORDS}").pl(), None
+    con.execute(
+        f"CREATE OR REPLACE TEMPORARY TABLE fit_sample_papers AS"
+        f" SELECT paper_id FROM ({papers}) ORDER BY md5(paper_id), paper_id LIMIT {int(sample_size)}"
+    )
+    sample = con.sql(
+        f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE paper_id IN (SELECT paper_id FROM fit_sample_papers)"
+    ).pl()
+    return sample, _other_blocks(con, papers, columns)
+
+
+def _other_blocks(con: duckdb.DuckDBPyConnection, papers: str, columns: str) -> Iterator[pl.DataFrame]:
+    others = con.sql(
+        f"SELECT paper_id FROM ({papers}) WHERE paper_id NOT IN (SELECT paper_id FROM fit_sample_papers)"
+        " ORDER BY paper_id"
+    ).pl()["paper_id"]
+    for start in range(0, others.len(), PLACE_BLOCK):
+        block = others.slice(start, PLACE_BLOCK)
+        yield con.sql(
+            f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE paper_id BETWEEN $first AND $last"
+            " AND paper_id NOT IN (SELECT paper_id FROM fit_sample_papers)",
+            params={"first": block[0], "last": block[-1]},
+        ).pl()
 
 
 @dataclass
@@ -238,11 +302,12 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) ->
 
 
 def write_fit(
-    con: duckdb.DuckDBPyConnection, keywords: pl.DataFrame, fit: TopicFit, run_id: str, fingerprint: str = ""
+    con: duckdb.DuckDBPyConnection, keywords: pl.DataFrame | None, fit: TopicFit, run_id: str, fingerprint: str = ""
 ) -> None:
     """Replace the keywords and the assignment, upsert the registry, append the events: one transaction.
 
     The model and the paper state are replaced too: every paper of dim_papers is now the fit's.
+    ``keywords`` None: the keywords are FIT_KEYWORDS' (stage_keywords), which goes once written.
     """
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ensure_tables(con)
@@ -304,9 +369,20 @@ def write_fit(
             "previous_papers": pl.Int64,
         },
     )
-    terms = keywords.filter(pl.col("keyword").is_in(pl.Series(fit.vocabulary, dtype=pl.Utf8).implode()))
+    vocabulary = pl.DataFrame({"keyword": fit.vocabulary}, schema={"keyword": pl.Utf8})
     with transaction(con):
-        _replace(con, "paper_terms", terms.cast(KEYWORD_SCHEMA))
+        if keywords is None:
+            con.register("fit_vocabulary", vocabulary.to_arrow())
+            con.execute(f"DELETE FROM {SCHEMA}.paper_terms")
+            con.execute(
+                f"INSERT INTO {SCHEMA}.paper_terms SELECT * FROM {FIT_KEYWORDS}"
+                " WHERE keyword IN (SELECT keyword FROM fit_vocabulary)"
+            )
+            con.unregister("fit_vocabulary")
+            con.execute(f"DROP TABLE {FIT_KEYWORDS}")
+        else:
+            terms = keywords.filter(pl.col("keyword").is_in(vocabulary["keyword"].implode()))
+            _replace(con, "paper_terms", terms.cast(KEYWORD_SCHEMA))
         _replace(con, "learned_topic_assignments", fit.assignments)
         _replace(con, "learned_topic_registry", registry)
         insert_frame(con, f"{SCHEMA}.learned_topic_events", events)
