@@ -15,6 +15,9 @@
 4. Timed: ``papertrends run --input <new day>`` into ``big`` (incremental), then into a fresh home
    ``empty`` (a first build of that day alone). Both are whole CLI runs, wall clock.
 
+5. Timed: ``papertrends run`` over the whole feed (history and new day) into ``big`` again, which
+   must do nothing: the no-op figure at this size (every input file is known to the landing).
+
 Prints both times, their ratio against the 1.2x target, and each run's Dagster steps (seconds),
 so that what grows with the history shows by name. Times are of one run on one machine: compare
 them within a run, not across machines.
@@ -35,6 +38,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.2
+NOOP_TARGET_SECONDS = 10.0
 PAPERS_PER_DAY = 3_000
 FEEDS = ("hf-daily-papers", "arxiv-daily-listings")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
@@ -158,6 +162,11 @@ def main() -> None:
         empty_seconds = cli("run", *inputs, home=empty, log=work / "increment_empty.log")
         empty_steps = step_seconds(empty)
         day_papers = rows(empty, "marts.dim_papers")
+        print("running again over the whole feed (history and new day) into the big home: nothing new …")
+        everything = [a for folder in (feed, new_day) for f in FEEDS for a in ("--input", str(folder / f))]
+        noop_seconds = cli("run", *everything, home=big, log=work / "noop_big.log")
+        if "nothing new" not in (work / "noop_big.log").read_text(encoding="utf-8"):
+            sys.exit(f"the rerun over the whole feed was not a no-op: see {work / 'noop_big.log'}")
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -169,6 +178,11 @@ def main() -> None:
     print(f"the same day into an empty home:  {empty_seconds:7.1f} s")
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     print(f"ratio {ratio:.2f}x ({verdict} the {TARGET_RATIO}x target)")
+    verdict = "meets" if noop_seconds <= NOOP_TARGET_SECONDS else "misses"
+    print(
+        f"the whole feed again (nothing new) into the big home: {noop_seconds:.1f} s"
+        f" ({verdict} the {NOOP_TARGET_SECONDS:g} s no-op target)"
+    )
     print()
     print(f"{'step':58s} {'big':>8s} {'empty':>8s}")
     for step in sorted(set(big_steps) | set(empty_steps), key=lambda s: -big_steps.get(s, 0)):

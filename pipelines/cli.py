@@ -55,7 +55,8 @@ def run(
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Rebuild even when nothing is new: re-ingest every landed day, rebuild every model."
+            "--force",
+            help="Rebuild even when nothing is new: read every input again, re-ingest every landed day, rebuild every model.",
         ),
     ] = False,
 ) -> None:

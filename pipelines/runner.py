@@ -180,7 +180,8 @@ def run_pipeline(
     # and unreadable ones are set aside instead of stopping the run.
     is_inbox = [Path(p).resolve() == home.inbox.resolve() for p in inputs]
     inbox = process_inbox(home) if any(is_inbox) else None
-    landed = land([p for p, skip in zip(inputs, is_inbox, strict=True) if not skip], home, progress)
+    # --force also reads every input again (a file changed in place with its mtime kept).
+    landed = land([p for p, skip in zip(inputs, is_inbox, strict=True) if not skip], home, progress, recheck=force)
     landed += inbox.landed if inbox else []
     if on_landed:
         on_landed(landed)

@@ -50,6 +50,11 @@ class Home:
     def logs(self) -> Path:
         return self.root / "logs"
 
+    @property
+    def check_cache(self) -> Path:
+        """Input files already checked and landed, by path, size and mtime (pipelines/landing.py)."""
+        return self.root / "state" / "checked_inputs.json"
+
     def landing_dir(self, source: str, listing_date: str) -> Path:
         return self.raw / source / f"dt={listing_date}"
 

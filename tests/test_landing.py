@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines import landing
 from pipelines.landing import expand_inputs, land, land_file, landed_files, landed_name, read_sidecar, resolve_as_of
 from pipelines.settings import REPO_ROOT, SAMPLE_DIR, Home
 from pipelines.sources import SOURCES, FileParseError
@@ -228,7 +229,8 @@ def test_land_the_whole_sample_twice(home: Home) -> None:
     assert len(list(landed_files(home, "hf_daily_papers", ["2024-06-15"]))) == 1
     assert len(list(landed_files(home, "seed_page"))) == 1
     before = files_under(home.root)
-    assert len(before) == 96  # every landed file has a sidecar
+    assert len(files_under(home.raw)) == 96  # every landed file has a sidecar
+    assert len(before) == 97 and "state/checked_inputs.json" in before  # and the checks are remembered
 
     second = land(inputs, home)
     assert [f.path for f in second] == [f.path for f in first]
@@ -305,3 +307,56 @@ def test_a_manifest_is_read_once_and_its_first_row_with_a_time_decides(tmp_path:
     assert resolve_as_of(first, dt.date(2024, 6, 10)) == dt.datetime(2024, 6, 10, 18, 0, 0)
     assert resolve_as_of(second, dt.date(2024, 6, 11)) == dt.datetime(2024, 6, 11, 16, 0, 0)
     assert landing._manifest_times.cache_info().misses == 1  # one read for both files
+
+
+def test_a_later_landing_reads_only_new_changed_or_unlanded_files(home: Home, tmp_path: Path, monkeypatch) -> None:
+    """Checks are remembered by path, size and mtime: a growing input folder costs its new files."""
+    feed = tmp_path / "feed"
+    names = ["2024-06-10.json", "2024-06-11.json", "2024-06-12.json"]
+    for name in names:
+        copy_to(DAILY / name, feed)
+    read: list[str] = []
+    real_check = landing.check_file
+
+    def counting_check(path: Path):
+        read.append(path.name)
+        return real_check(path)
+
+    monkeypatch.setattr(landing, "check_file", counting_check)
+    first = land([feed], home)
+    assert read == names and len(first) == 3
+    cache = json.loads(home.check_cache.read_text())
+    assert cache[str((feed / names[0]).resolve())][2:] == ["hf_daily_papers", "2024-06-10", SHA_0610]
+
+    read.clear()
+    copy_to(DAILY / "2024-06-13.json", feed)
+    second = land([feed], home)
+    assert read == ["2024-06-13.json"]  # the three known files are not read again
+    assert [f.path for f in second[:3]] == [f.path for f in first] and not any(f.newly_landed for f in second[:3])
+    assert second[3].newly_landed
+
+    read.clear()
+    (feed / names[2]).write_bytes((DAILY / "2024-06-14.json").read_bytes().replace(b"2024-06-14", b"2024-06-12"))
+    third = land([feed], home)
+    assert read == [names[2]]  # changed in place: read, and its new bytes land
+    assert third[2].newly_landed and third[2].sha256 != first[2].sha256
+
+    read.clear()
+    first[0].path.unlink()  # a landed copy removed by hand
+    fourth = land([feed], home)
+    assert read == [names[0]] and fourth[0].newly_landed and fourth[0].path.exists()
+
+    read.clear()
+    land([feed], home, recheck=True)  # papertrends run --force
+    assert read == [*names, "2024-06-13.json"]
+
+
+def test_a_corrupt_check_cache_means_every_file_is_read(home: Home, monkeypatch) -> None:
+    land([DAILY / "2024-06-10.json"], home)
+    home.check_cache.write_text("{not json", encoding="utf-8")
+    read: list[str] = []
+    real_check = landing.check_file
+    monkeypatch.setattr(landing, "check_file", lambda path: read.append(path.name) or real_check(path))
+    again = land([DAILY / "2024-06-10.json"], home)
+    assert read == ["2024-06-10.json"] and not again[0].newly_landed
+    assert json.loads(home.check_cache.read_text())  # rewritten whole
