@@ -126,7 +126,9 @@ def main() -> None:
     papers = 50_000 if args.quick else args.papers
     days = args.days or max(2, round(papers / PAPERS_PER_DAY))
 
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="papertrends-increment-"))
+    work = (
+        args.workdir or Path(tempfile.mkdtemp(prefix="papertrends-increment-"))
+    ).resolve()  # DAGSTER_HOME must be absolute
     work.mkdir(parents=True, exist_ok=True)
     feed, new_day, big, empty, base = (work / name for name in ("feed", "new_day", "big", "empty", "base"))
     try:

@@ -5,22 +5,20 @@
 HOME is a PAPERTRENDS_HOME a run has published (bench/full_build.py leaves one per size under
 bench/out/full_build/run-<N>p/home). The script reruns the step's fit path as the Dagster asset
 does (tokenise dim_papers into a scratch table, fit from an empty registry; nothing is
-written to HOME) under ``py-spy record`` (worker processes included), then prints the phases' wall times and the functions with the most samples
-(inclusive: a function with its callees), which is the evidence bench/RESULTS.md quotes.
+written to HOME) under ``py-spy record`` (worker processes included), then prints the phases'
+wall times and the functions with the most samples (bench/pyspy_profile.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PY_SPY = Path(sys.executable).with_name("py-spy")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pyspy_profile import record, report  # bench/pyspy_profile.py (bench/ is not a package)
 
 
 def fit(home: Path) -> None:
@@ -48,19 +46,6 @@ def fit(home: Path) -> None:
     print(f"phase seconds: tokenise into the scratch table {tokenised - started:.1f}, fit {done - tokenised:.1f}")
 
 
-def top_functions(collapsed: Path, top: int) -> list[tuple[str, int]]:
-    """Functions by inclusive samples, from py-spy's collapsed stacks ("a;b;c count" per line)."""
-    inclusive: collections.Counter[str] = collections.Counter()
-    total = 0
-    for line in collapsed.read_text(encoding="utf-8").splitlines():
-        stack, _, count = line.rpartition(" ")
-        samples = int(count)
-        total += samples
-        for frame in set(stack.split(";")):  # a recursive frame counts once per sample
-            inclusive[frame] += samples
-    return [("(all samples)", total), *inclusive.most_common(top)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("home", type=Path)
@@ -74,19 +59,9 @@ def main() -> None:
     if not (args.home / "published" / "papertrends.duckdb").exists():
         sys.exit(f"{args.home}: no published warehouse (run `papertrends run` into it first)")
     with tempfile.TemporaryDirectory() as folder:
-        collapsed = Path(folder) / "fit.txt"
-        command = [
-            str(PY_SPY), "record", "--format", "raw", "--rate", str(args.rate), "--output", str(collapsed),
-            "--subprocesses", "--", sys.executable, __file__, str(args.home), "--fit",
-        ]  # fmt: skip
-        done = subprocess.run(command, cwd=REPO_ROOT, check=False)
-        if done.returncode != 0:
-            sys.exit(f"py-spy failed ({done.returncode}); it needs ptrace rights (root or CAP_SYS_PTRACE)")
-        functions = top_functions(collapsed, args.top)
-    total = functions[0][1]
-    print(f"\npy-spy, {total:,} samples at {args.rate}/s; inclusive share of the fit's samples:")
-    for name, samples in functions[1:]:
-        print(f"  {samples / total:6.1%}  {name}")
+        stacks = Path(folder) / "fit.txt"
+        record([sys.executable, __file__, str(args.home), "--fit"], stacks, args.rate)
+        report(stacks, args.top, args.rate)
 
 
 if __name__ == "__main__":

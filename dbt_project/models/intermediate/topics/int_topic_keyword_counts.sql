@@ -169,18 +169,68 @@ terms as (
 
 {% else %}
 
-    final as (
+    -- Integer keys for the aggregate over every (topic, keyword) pair of the history: on integers
+    -- DuckDB spills it to disk (it runs in 300 MB at 100k papers); on the strings it kept its
+    -- 4M groups in memory and ran out of a 1 GB memory_limit (bench/RESULTS.md).
+    keyword_keys as (
 
         select
-            paper_topics.kind,
-            paper_topics.topic_id,
-            terms.keyword,
+            keyword,
+            row_number() over (order by keyword) as keyword_key
+
+        from (select distinct terms.keyword from terms) as keywords
+
+    ),
+
+    topic_keys as (
+
+        select
+            kind,
+            topic_id,
+            row_number() over (order by kind, topic_id) as topic_key
+
+        from (
+            select distinct
+                paper_topics.kind,
+                paper_topics.topic_id
+            from paper_topics
+        ) as topics
+
+    ),
+
+    keyed_counts as (
+
+        select
+            topic_keys.topic_key,
+            keyword_keys.keyword_key,
             count(*) as keyword_papers
 
         from paper_topics
+        inner join topic_keys
+            on
+                paper_topics.kind = topic_keys.kind
+                and paper_topics.topic_id = topic_keys.topic_id
         inner join terms
             on paper_topics.paper_id = terms.paper_id
-        group by paper_topics.kind, paper_topics.topic_id, terms.keyword
+        inner join keyword_keys
+            on terms.keyword = keyword_keys.keyword
+        group by topic_keys.topic_key, keyword_keys.keyword_key
+
+    ),
+
+    final as (
+
+        select
+            topic_keys.kind,
+            topic_keys.topic_id,
+            keyword_keys.keyword,
+            keyed_counts.keyword_papers
+
+        from keyed_counts
+        inner join topic_keys
+            on keyed_counts.topic_key = topic_keys.topic_key
+        inner join keyword_keys
+            on keyed_counts.keyword_key = keyword_keys.keyword_key
 
     )
 
