@@ -13,6 +13,7 @@ its ``database.sha256`` ties it to the database file it describes.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -93,6 +94,28 @@ def remove_stale_temporaries(destination: Path) -> list[Path]:
                 candidate.unlink(missing_ok=True)
                 removed.append(candidate)
     return sorted(removed)
+
+
+# ioctl FICLONE (linux/fs.h): the copy shares the source's blocks until either is written.
+FICLONE = 0x40049409
+
+
+def copy_file(source: Path, target: Path) -> str:
+    """Copy ``source`` to ``target``: a reflink where the file system has them, else the bytes.
+
+    Publishing copies the whole warehouse, which grows with the history (4 s at 100k papers, and
+    most of what an increment costs beyond the new day). On a copy-on-write file system (btrfs,
+    XFS with reflink, bcachefs) the clone is O(1) and still a separate file: the next run's
+    writes to the warehouse do not reach it. Returns "reflink" or "copy".
+    """
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        try:
+            fcntl.ioctl(writer.fileno(), FICLONE, reader.fileno())
+            return "reflink"
+        except OSError:  # ext4, tmpfs, overlayfs, another device: copy the bytes
+            pass
+    shutil.copyfile(source, target)
+    return "copy"
 
 
 def _fsync_file(path: Path) -> None:
@@ -193,7 +216,7 @@ def publish(
     manifest_target = manifest_path(destination)
     temporary, manifest_temporary = _temporary(destination), _temporary(manifest_target)
     try:
-        shutil.copyfile(warehouse, temporary)
+        copy_file(warehouse, temporary)
         _fsync_file(temporary)
         os.chmod(temporary, READ_ONLY_MODE)
         # Described from the bytes that are about to be published, not from the warehouse.

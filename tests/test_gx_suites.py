@@ -13,8 +13,9 @@ import pytest
 # The repo is not installed into the venv (yet); make `pipelines` importable from a plain `pytest` run.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pipelines.defs.quality import run_days
 from pipelines.quality import gx_suites
-from pipelines.quality.gx_suites import load_suite, read_frame, suite_columns, validate_table
+from pipelines.quality.gx_suites import load_suite, read_frame, suite_columns, validate_suite, validate_table
 
 RAW = "raw.hf_daily_papers"
 ARXIV_ID_REGEX = (
@@ -640,3 +641,29 @@ def test_sample_is_exactly_k_rows_even_when_rows_tie(con):
     assert len(mixed) == 50 and mixed.sort_values("position").reset_index(drop=True).equals(
         read_frame(con, RAW, ["arxiv_id", "position"], sample_rows=50).sort_values("position").reset_index(drop=True)
     )
+
+
+def test_partitions_scope_the_raw_suite_to_the_days_of_a_run(con):
+    """A daily run validates the raw rows it ingested; a day validated before is not read again."""
+    _insert(con, [("not-an-id", "A later paper", 1, 0, None)], landing=LANDING.replace("18", "19"), day="2024-06-19")
+
+    earlier = validate_suite(con, "hf_papers_raw", partitions=[dt.date(2024, 6, 18)])
+    assert earlier.success and earlier.rows_in_source == 5
+    assert earlier.scope == "listing_date in 1 day(s) of this run"
+    assert earlier.summary() == "hf_papers_raw: 15/15 expectations passed on listing_date in 1 day(s) of this run"
+    assert earlier.to_metadata()["scope"] == earlier.scope
+
+    later = validate_suite(con, "hf_papers_raw", partitions=[dt.date(2024, 6, 19), dt.date(2024, 6, 20)])
+    assert not later.success and later.rows_in_source == 1 and later.table == RAW
+    assert later.failure("expect_column_values_to_match_regex", "arxiv_id").sample == ["not-an-id"]
+
+    every = validate_suite(con, "hf_papers_raw")  # no partitions: every row
+    assert not every.success and every.rows_in_source == 6 and every.scope == "all rows"
+
+
+def test_run_days_come_from_the_partition_tags():
+    assert run_days({}) is None
+    assert run_days({"dagster/partition": "2025-03-04"}) == [dt.date(2025, 3, 4)]
+    assert run_days(
+        {"dagster/asset_partition_range_start": "2025-02-27", "dagster/asset_partition_range_end": "2025-03-02"}
+    ) == [dt.date(2025, 2, 27), dt.date(2025, 2, 28), dt.date(2025, 3, 1), dt.date(2025, 3, 2)]

@@ -140,6 +140,29 @@ def test_publish_that_fails_midway_leaves_the_previous_copy(tmp_path, monkeypatc
     assert sorted(p.name for p in destination.parent.iterdir()) == PUBLISHED_NAMES  # no temporaries left
 
 
+def test_copy_file_clones_where_the_file_system_can_and_copies_the_bytes_elsewhere(tmp_path, monkeypatch):
+    source = tmp_path / "warehouse.duckdb"
+    source.write_bytes(os.urandom(3 * 2**20))
+    cloned: list[tuple[int, int]] = []
+
+    def unsupported(fd, request, arg):
+        cloned.append((request, arg))
+        raise OSError(95, "Operation not supported")  # ext4, tmpfs
+
+    monkeypatch.setattr(publish_module.fcntl, "ioctl", unsupported)
+    assert publish_module.copy_file(source, tmp_path / "copy.duckdb") == "copy"
+    assert (tmp_path / "copy.duckdb").read_bytes() == source.read_bytes()
+    assert cloned and cloned[0][0] == publish_module.FICLONE  # it asked for a clone first
+
+    def clone(fd, request, arg):  # what the kernel does on btrfs or XFS: the target shares the blocks
+        os.write(fd, os.read(arg, source.stat().st_size))
+
+    monkeypatch.setattr(publish_module.fcntl, "ioctl", clone)
+    monkeypatch.setattr(publish_module.shutil, "copyfile", None)  # a clone copies nothing itself
+    assert publish_module.copy_file(source, tmp_path / "clone.duckdb") == "reflink"
+    assert (tmp_path / "clone.duckdb").read_bytes() == source.read_bytes()
+
+
 def test_stale_temporaries_of_dead_publishers_are_removed(tmp_path):
     warehouse, destination = tmp_path / "warehouse.duckdb", tmp_path / "published" / "papertrends.duckdb"
     con = duckdb.connect(str(warehouse))

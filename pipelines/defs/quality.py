@@ -17,6 +17,8 @@ trending marts, emerging_topics for the topic marts, with the validated tables a
 additional deps.
 """
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dagster as dg
@@ -25,6 +27,7 @@ from pipelines.defs.ingestion import HF_RAW, LEDGER, raw_key
 from pipelines.defs.resources import WarehouseResource
 from pipelines.quality.data_docs import record_validation
 from pipelines.quality.gx_suites import suite_source, validate_suite
+from pipelines.runner import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.sources import SOURCES
 
 STAGED_PAPERS = dg.AssetKey(["staging", "stg_hf_daily_papers__papers"])
@@ -35,6 +38,7 @@ TOPIC_TRENDS = dg.AssetKey(["marts", "topic_trends"])
 PAPER_TOPICS = dg.AssetKey(["marts", "paper_topics"])
 EMERGING_TOPICS = dg.AssetKey(["marts", "emerging_topics"])
 DAILY_LISTINGS = dg.AssetKey(["intermediate", "int_daily_listings_latest"])
+PARTITION_TAG = "dagster/partition"  # a run of one partition (a backfill, the schedule)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,21 @@ SUITE_CHECKS = [
 ]
 
 
+def run_days(tags: Mapping[str, str]) -> list[dt.date] | None:
+    """The listing days a run ingested (its partition or partition range), or None: every day.
+
+    Suites of the raw and staged layers validate only these days' rows (their days are
+    immutable once ingested, and were validated by the run that ingested them); the mart
+    suites always validate whole marts.
+    """
+    if tags.get(PARTITION_TAG):
+        return [dt.date.fromisoformat(tags[PARTITION_TAG])]
+    if not (tags.get(RANGE_START_TAG) and tags.get(RANGE_END_TAG)):
+        return None
+    first, last = dt.date.fromisoformat(tags[RANGE_START_TAG]), dt.date.fromisoformat(tags[RANGE_END_TAG])
+    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
 def _describe(spec: SuiteCheck) -> str:
     kind, source = suite_source(spec.suite)
     what = source if kind == "table" else "its source_sql query"
@@ -73,7 +92,7 @@ def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
-            outcome = validate_suite(con, spec.suite)
+            outcome = validate_suite(con, spec.suite, partitions=run_days(context.op_execution_context.run.tags))
         metadata = outcome.to_metadata()
         try:
             pages = record_validation(warehouse.home.root, context.op_execution_context.run_id, outcome)

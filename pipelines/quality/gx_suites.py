@@ -29,6 +29,7 @@ JSON stays plain GX format and loads back into an ``ExpectationSuite`` as is.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -36,7 +37,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -122,6 +123,7 @@ class SuiteOutcome:
     failures: list[Failure] = field(default_factory=list)
     rows_in_source: int | None = None
     pushed_down: list[str] = field(default_factory=list)  # expectations evaluated on DuckDB-selected rows
+    scope: str = "all rows"  # or the partitions validated: "listing_date in 2 day(s) of this run"
     batches: list[Batch] = field(default_factory=list)
     # The GX result itself (for data docs); not part of equality or metadata.
     result: ExpectationSuiteValidationResult | None = field(default=None, compare=False, repr=False)
@@ -139,6 +141,8 @@ class SuiteOutcome:
 
     def summary(self) -> str:
         text = f"{self.suite_name}: {self.passed}/{self.evaluated} expectations passed"
+        if self.scope != "all rows":
+            text += f" on {self.scope}"
         if self.sampled:
             text += f" (row-level on a sample of {self.rows_validated} of {self.rows_in_source} rows)"
         if self.failures:
@@ -158,6 +162,7 @@ class SuiteOutcome:
             "rows_in_source": self.rows_in_source,
             "rows_validated": self.rows_validated,
             "sampled": self.sampled,
+            "scope": self.scope,
             "pushed_down": list(self.pushed_down),
             "seconds": round(self.seconds, 3),
             "summary": self.summary(),
@@ -363,6 +368,7 @@ def validate_table(
     sample_rows: int | None = None,
     max_rows: int | None = ROW_THRESHOLD,
     parameters: Mapping[str, Any] | None = None,
+    where: str | None = None,
 ) -> SuiteOutcome:
     """Validate ``table`` (e.g. ``raw.hf_daily_papers``) against expectations/<suite_name>.json.
 
@@ -371,10 +377,14 @@ def validate_table(
     sample_rows: validate row-level expectations on a deterministic sample of this many rows.
     max_rows: above this many rows, sample ``max_rows`` rows (None: always read everything).
     parameters: overrides for :func:`runtime_parameters`.
+    where: validate only the rows this SQL condition selects.
     """
+    relation = (
+        _qualified(table) if where is None else f"(SELECT * FROM {_qualified(table)} WHERE {where}) AS rows_in_scope"
+    )
     return _validate(
         con,
-        _qualified(table),
+        relation,
         table,
         suite_name,
         columns=columns,
@@ -418,13 +428,29 @@ def suite_source(suite_name: str) -> tuple[str, str]:
     raise ValueError(f"suite {suite_name!r} names neither meta.table nor meta.source_sql")
 
 
-def validate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, **kwargs: Any) -> SuiteOutcome:
+def validate_suite(
+    con: duckdb.DuckDBPyConnection,
+    suite_name: str,
+    *,
+    partitions: Sequence[dt.date] | None = None,
+    **kwargs: Any,
+) -> SuiteOutcome:
     """Validate a suite against the table or query its meta names.
 
     A query suite that also names ``meta.table`` (the mart it reads, plus derived columns) is
     labelled with that table; one without (an aggregate) as ``query:<suite>``.
+
+    ``partitions``: for a suite with ``meta.partition_column`` (the raw and staged layers, whose
+    days are immutable once ingested), validate only the rows of these days: a daily run checks
+    what it ingested, not the history again. None: every row.
     """
     kind, source = suite_source(suite_name)
+    column = (_suite_spec(suite_name).get("meta") or {}).get("partition_column")
+    if kind == "table" and column and partitions is not None:
+        days = sorted(set(partitions))
+        values = ", ".join(f"DATE '{day.isoformat()}'" for day in days) or "NULL"
+        outcome = validate_table(con, source, suite_name, where=f"{_quote(column)} IN ({values})", **kwargs)
+        return dataclasses.replace(outcome, scope=f"{column} in {len(days)} day(s) of this run")
     if kind == "query":
         label = (_suite_spec(suite_name).get("meta") or {}).get("table")
         return validate_query(con, source, suite_name, label=label, **kwargs)
