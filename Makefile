@@ -46,8 +46,8 @@ format: setup
 	$(BIN)/sqlfluff fix dbt_project/models
 
 # Benchmarks print tables (never timed tests); figures go to bench/RESULTS.md. Sizes fit a
-# 2-core machine's disk and half an hour: 1M papers x 10 snapshots is ~68 GB of JSON
-# (BENCH_SIZES=100000,1000000 where the disk allows).
+# 2-core machine's disk and half an hour (about 20 minutes): 1M papers x 10 snapshots is ~68 GB
+# of JSON; the 1M figures: bench/full_build.py --sizes 100000,1000000 --snapshots 2 --days 333.
 BENCH_SIZES ?= 10000,100000
 BENCH_INCREMENT_PAPERS ?= 100000
 bench: setup
