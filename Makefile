@@ -61,4 +61,4 @@ dagster: setup
 	DAGSTER_HOME=$${PAPERTRENDS_HOME:-$(CURDIR)/data}/dagster $(BIN)/dagster dev -w workspace.yaml
 
 clean:
-	rm -rf data/raw data/warehouse data/published data/dagster data/logs dbt_project/target
+	rm -rf data/raw data/warehouse data/published data/dagster data/logs data/state dbt_project/target
