@@ -180,6 +180,14 @@ def check_file(path: Path) -> CheckedFile:
     return CheckedFile(path, source.name, listing_date, hashlib.sha256(data).hexdigest(), len(data), before.st_mtime_ns)
 
 
+def landed_copies(folder: Path, sha256: str) -> list[Path]:
+    """The landed files of these bytes in a day folder (not sidecars, not temporaries)."""
+    # Dot-files are temporaries left by an interrupted write, not landed files.
+    return [
+        p for p in folder.glob(f"*__{sha256[:12]}*") if not p.name.endswith(".meta.json") and not p.name.startswith(".")
+    ]
+
+
 def land_file(path: Path, home: Home, checked: CheckedFile | None = None) -> LandedFile:
     checked = checked or check_file(path)
     now = path.stat()
@@ -192,10 +200,7 @@ def land_file(path: Path, home: Home, checked: CheckedFile | None = None) -> Lan
     folder = home.landing_dir(source.name, checked.listing_date.isoformat())
     folder.mkdir(parents=True, exist_ok=True)
 
-    # Dot-files are temporaries left by an interrupted write, not landed files.
-    existing = [
-        p for p in folder.glob(f"*__{digest[:12]}*") if not p.name.endswith(".meta.json") and not p.name.startswith(".")
-    ]
+    existing = landed_copies(folder, digest)
     destination = existing[0] if existing else folder / landed_name(checked.listing_date, as_of, digest, path.suffix)
     if not existing:
         _copy_immutable(path, destination)
@@ -242,11 +247,7 @@ def _remembered(path: Path, cache: dict[str, list], home: Home) -> CheckedFile |
     stat = path.stat()
     if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
         return None
-    folder = home.landing_dir(source, listing_date)
-    copies = [
-        p for p in folder.glob(f"*__{sha256[:12]}*") if not p.name.endswith(".meta.json") and not p.name.startswith(".")
-    ]
-    if not copies:  # the landed copy was removed: read the file again
+    if not landed_copies(home.landing_dir(source, listing_date), sha256):  # removed: read the file again
         return None
     return CheckedFile(path, source, dt.date.fromisoformat(listing_date), sha256, size, mtime_ns)
 
