@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 
 import duckdb
@@ -230,17 +229,7 @@ def test_a_fit_within_fit_sample_clusters_every_paper():
     assert "placed" not in fit.diagnostics and fit.diagnostics["papers"] == 60
 
 
-@contextlib.contextmanager
-def monkeypatch_block(size: int):
-    saved = store.PLACE_BLOCK
-    store.PLACE_BLOCK = size
-    try:
-        yield
-    finally:
-        store.PLACE_BLOCK = saved
-
-
-def test_the_warehouse_fit_path_equals_the_in_memory_fit(tmp_path):
+def test_the_warehouse_fit_path_equals_the_in_memory_fit(tmp_path, monkeypatch):
     """stage_keywords + fit_keywords (scratch table, sample, blocks of the others) = fit_topics on a frame."""
     papers = load_hf_folder(SAMPLE_DIR / "hf-daily-papers")
     config = TopicConfig(fit_sample=200)
@@ -258,8 +247,8 @@ def test_the_warehouse_fit_path_equals_the_in_memory_fit(tmp_path):
     assert stage_keywords(con, workers=2) == papers.height
     sample, others = fit_keywords(con, config.fit_sample)
     assert sample["paper_id"].n_unique() == 200
-    with monkeypatch_block(50):  # the others in several blocks
-        from_warehouse = fit_topics(sample, Previous(), config, others)
+    monkeypatch.setattr(store, "PLACE_BLOCK", 50)  # the others in several blocks
+    from_warehouse = fit_topics(sample, Previous(), config, others)
     assert from_warehouse.assignments.equals(in_memory.assignments)
     assert from_warehouse.topics.equals(in_memory.topics)
     assert from_warehouse.diagnostics == in_memory.diagnostics

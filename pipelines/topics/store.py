@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.topics.corpus import KEYWORD_SCHEMA, PAPER_SCHEMA, keyword_blocks, parallel_workers
-from pipelines.topics.model import PLACE_BLOCK, Previous, TopicFit, TopicModel
+from pipelines.topics.model import PLACE_BLOCK, Previous, TopicFit, TopicModel, fit_sample
 from pipelines.topics.registry import RegistryTopic
 from pipelines.warehouse import insert_frame, transaction
 
@@ -115,13 +115,12 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def read_papers(con: duckdb.DuckDBPyConnection, paper_ids: list[str] | None = None) -> pl.DataFrame:
     """Papers of marts.dim_papers with their text (title, abstract, HF ai_keywords): all, or ``paper_ids``."""
-    query = PAPER_QUERY
     if paper_ids is None:
-        return con.sql(f"{query} ORDER BY paper_id").pl().cast(PAPER_SCHEMA)
+        return con.sql(f"{PAPER_QUERY} ORDER BY paper_id").pl().cast(PAPER_SCHEMA)
     con.register("wanted_papers", pl.DataFrame({"paper_id": paper_ids}, schema={"paper_id": pl.Utf8}).to_arrow())
     try:
         return (
-            con.sql(f"{query} WHERE paper_id IN (SELECT paper_id FROM wanted_papers) ORDER BY paper_id")
+            con.sql(f"{PAPER_QUERY} WHERE paper_id IN (SELECT paper_id FROM wanted_papers) ORDER BY paper_id")
             .pl()
             .cast(PAPER_SCHEMA)
         )
@@ -151,31 +150,26 @@ def fit_keywords(
 ) -> tuple[pl.DataFrame, Iterator[pl.DataFrame] | None]:
     """From FIT_KEYWORDS: the keywords the fit clusters (paper_id, keyword, occurrences) and, when
     there are more than ``sample_size`` papers, the other papers' keywords in blocks of
-    PLACE_BLOCK papers. The sample is model.fit_sample's: the smallest md5 of the paper id."""
+    PLACE_BLOCK papers. The sample is :func:`~pipelines.topics.model.fit_sample`'s."""
     columns = "paper_id, keyword, occurrences"
-    papers = f"SELECT DISTINCT paper_id FROM {FIT_KEYWORDS}"
-    if con.execute(f"SELECT count(*) FROM ({papers})").fetchall()[0][0] <= sample_size:
+    papers = con.sql(f"SELECT DISTINCT paper_id FROM {FIT_KEYWORDS}").pl()
+    sample = fit_sample(papers, sample_size)
+    if sample is None:
         return con.sql(f"SELECT {columns} FROM {FIT_KEYWORDS}").pl(), None
-    con.execute(
-        f"CREATE OR REPLACE TEMPORARY TABLE fit_sample_papers AS"
-        f" SELECT paper_id FROM ({papers}) ORDER BY md5(paper_id), paper_id LIMIT {int(sample_size)}"
-    )
-    sample = con.sql(
-        f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE paper_id IN (SELECT paper_id FROM fit_sample_papers)"
-    ).pl()
-    return sample, _other_blocks(con, papers, columns)
+    con.register("fit_sample_papers", sample.to_arrow())
+    in_sample = "paper_id IN (SELECT paper_id FROM fit_sample_papers)"
+    others = papers.join(sample, on="paper_id", how="anti")["paper_id"].sort()
+    sample_keywords = con.sql(f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE {in_sample}").pl()
+    return sample_keywords, _other_blocks(con, others, columns, in_sample)
 
 
-def _other_blocks(con: duckdb.DuckDBPyConnection, papers: str, columns: str) -> Iterator[pl.DataFrame]:
-    others = con.sql(
-        f"SELECT paper_id FROM ({papers}) WHERE paper_id NOT IN (SELECT paper_id FROM fit_sample_papers)"
-        " ORDER BY paper_id"
-    ).pl()["paper_id"]
+def _other_blocks(
+    con: duckdb.DuckDBPyConnection, others: pl.Series, columns: str, in_sample: str
+) -> Iterator[pl.DataFrame]:
     for start in range(0, others.len(), PLACE_BLOCK):
         block = others.slice(start, PLACE_BLOCK)
         yield con.sql(
-            f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE paper_id BETWEEN $first AND $last"
-            " AND paper_id NOT IN (SELECT paper_id FROM fit_sample_papers)",
+            f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE paper_id BETWEEN $first AND $last AND NOT {in_sample}",
             params={"first": block[0], "last": block[-1]},
         ).pl()
 
