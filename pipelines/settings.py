@@ -17,8 +17,8 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 # DuckDB's cap on its working memory, for every connection of a run (dbt's through the profile):
 # past it DuckDB spills joins, sorts and most aggregates to disk. Its default, 80% of RAM, let a
-# 100k-paper build peak at 8.4 GB. 1 GB was too little: int_topic_keyword_counts' aggregate
-# (4.1M topic x keyword groups at 100k papers) does not spill and ran out of memory.
+# 100k-paper build peak at 8.4 GB. 1 GB ran out of memory in int_topic_keyword_counts while
+# it aggregated on strings (it now uses integer keys, which spill; 1 GB was not re-measured).
 MEMORY_LIMIT_VARIABLE = "PAPERTRENDS_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1536MB"
 

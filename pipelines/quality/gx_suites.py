@@ -445,15 +445,15 @@ def validate_suite(
     what it ingested, not the history again. None: every row.
     """
     kind, source = suite_source(suite_name)
-    column = (_suite_spec(suite_name).get("meta") or {}).get("partition_column")
+    meta = _suite_spec(suite_name).get("meta") or {}
+    column = meta.get("partition_column")
     if kind == "table" and column and partitions is not None:
         days = sorted(set(partitions))
         values = ", ".join(f"DATE '{day.isoformat()}'" for day in days) or "NULL"
         outcome = validate_table(con, source, suite_name, where=f"{_quote(column)} IN ({values})", **kwargs)
         return dataclasses.replace(outcome, scope=f"{column} in {len(days)} day(s) of this run")
     if kind == "query":
-        label = (_suite_spec(suite_name).get("meta") or {}).get("table")
-        return validate_query(con, source, suite_name, label=label, **kwargs)
+        return validate_query(con, source, suite_name, label=meta.get("table"), **kwargs)
     return validate_table(con, source, suite_name, **kwargs)
 
 
