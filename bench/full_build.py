@@ -123,11 +123,9 @@ def generate(papers: int, days: int, snapshots: int, seed: int, out: Path) -> Pa
     return folder
 
 
-def step_times(dagster_home: Path) -> list[tuple[str, float]]:
-    """Seconds of each step of the (only) Dagster run in ``dagster_home``, longest first."""
-    return sorted(
-        ((step, end - start) for step, (start, end) in step_intervals(dagster_home).items()), key=lambda item: -item[1]
-    )
+def step_times(intervals: dict[str, tuple[float, float]]) -> list[tuple[str, float]]:
+    """Seconds of each step, longest first."""
+    return sorted(((step, end - start) for step, (start, end) in intervals.items()), key=lambda item: -item[1])
 
 
 def step_intervals(dagster_home: Path) -> dict[str, tuple[float, float]]:
@@ -205,8 +203,8 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
         raise SystemExit(f"papertrends run failed ({measured.returncode}): see {work / 'pipeline.log'}")
     result.pipeline_s, result.pipeline_rss = measured.seconds, measured.peak_rss
     result.load["pipeline"] += os.getloadavg()[:1]
-    result.steps = step_times(home / "dagster")
-    intervals = step_intervals(home / "dagster")
+    intervals = step_intervals(home / "dagster")  # the run's event log, read once
+    result.steps = step_times(intervals)
     result.step_rss = sorted(
         ((step, measured.peak_between(*interval)) for step, interval in intervals.items()), key=lambda item: -item[1]
     )
