@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import csv
+import os
+import re
+import shutil
+import subprocess
 
 import dagster as dg
 import duckdb
 import pytest
 from conftest import query
 
+from pipelines.dbt_project import DBT_EXECUTABLE
 from pipelines.defs.learned_topics import LEARNED_TOPICS
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, Home
 
 TAXONOMY = DBT_PROJECT_DIR / "seeds" / "topic_taxonomy.csv"
 TOPIC_MARTS = {
@@ -170,3 +175,52 @@ def test_emerging_topics_are_bursts_of_topic_trends(sample_run):
         )
         assert len(rows) == periods and all(z >= 2.0 and papers >= 5 for z, papers in rows)
         assert max(z for z, _ in rows) == pytest.approx(peak)
+
+
+def test_full_build_of_topic_keyword_counts_in_passes_equals_one_pass(sample_run, tmp_path):
+    """A full build counts paper_topics x paper_terms in passes over runs of topics (one aggregate
+    over 1.7 B rows at 1M papers spills nearly every row): any number of passes gives the counts."""
+    home, _ = sample_run
+    copy = Home(tmp_path / "home").ensure()
+    shutil.copyfile(home.warehouse, copy.warehouse)
+    one_pass = query(home.warehouse, "SELECT * FROM intermediate.int_topic_keyword_counts ORDER BY ALL")
+    join_rows = query(
+        home.warehouse,
+        "SELECT count(*) FROM marts.paper_topics INNER JOIN raw.paper_terms USING (paper_id)",
+    )[0][0]
+    assert len(one_pass) > 1000 and join_rows > 10_000
+
+    budget = join_rows // 20
+    result = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "run",
+            "--select",
+            "int_topic_keyword_counts",
+            "--full-refresh",
+            "--vars",
+            f"{{topic_keyword_pass_rows: {budget}}}",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=dict(os.environ, PAPERTRENDS_HOME=str(copy.root)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    passes = int(re.search(r"counted in (\d+) pass\(es\) of at most (\d+) joined rows", result.stdout).group(1))
+    # Each pass is over the budget by at most its last topic, so 20 budgets' worth take 10 to 20.
+    assert 10 <= passes <= 20, result.stdout[-3000:]
+    assert query(copy.warehouse, "SELECT * FROM intermediate.int_topic_keyword_counts ORDER BY ALL") == one_pass
+    # The scratch schema of the passes is gone with the build.
+    assert query(
+        copy.warehouse, "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'topic_keyword_passes'"
+    ) == [(0,)]

@@ -9,6 +9,8 @@
 -- rows when only the other half changed) is added to the counts, in the transaction that clears
 -- the before-images (post_hook), so that a retried run never adds it twice. The batch holds the
 -- new count of every (topic, keyword) it touches; a count of 0 is deleted.
+-- A full build counts the whole history in passes over runs of topics (pre-hook,
+-- macros/topic_keyword_passes.sql): the join is 1.7 B rows at 1M papers.
 {{ config(
     materialized='incremental',
     incremental_strategy='replace',
@@ -17,28 +19,32 @@
     insert_where='keyword_papers > 0',
     on_schema_change='fail',
     tags=['learned_topics'],
+    pre_hook="{{ count_topic_keywords_in_passes(ref('paper_topics'), ref('stg_learned__paper_terms')) }}",
     post_hook=[
+        "drop schema if exists topic_keyword_passes cascade",
         "delete from build_state.paper_topics_before",
         "delete from build_state.paper_topics_before_papers",
         "delete from build_state.terms_before",
         "delete from build_state.terms_before_papers",
     ]
 ) }}
+-- depends_on: {{ ref('paper_topics') }}
+-- depends_on: {{ ref('stg_learned__paper_terms') }}
 with
 
-paper_topics as (
-
-    select * from {{ ref('paper_topics') }}
-
-),
-
-terms as (
-
-    select * from {{ ref('stg_learned__paper_terms') }}
-
-),
-
 {% if is_incremental() %}
+
+    paper_topics as (
+
+        select * from {{ ref('paper_topics') }}
+
+    ),
+
+    terms as (
+
+        select * from {{ ref('stg_learned__paper_terms') }}
+
+    ),
 
     changed as (
 
@@ -169,68 +175,21 @@ terms as (
 
 {% else %}
 
-    -- Integer keys for the aggregate over every (topic, keyword) pair of the history: on integers
-    -- DuckDB spills it to disk (it runs in 300 MB at 100k papers); on the strings it kept its
-    -- 4M groups in memory and ran out of a 1 GB memory_limit (bench/RESULTS.md).
-    keyword_keys as (
-
-        select
-            keyword,
-            row_number() over (order by keyword) as keyword_key
-
-        from (select distinct terms.keyword from terms) as keywords
-
-    ),
-
-    topic_keys as (
-
-        select
-            kind,
-            topic_id,
-            row_number() over (order by kind, topic_id) as topic_key
-
-        from (
-            select distinct
-                paper_topics.kind,
-                paper_topics.topic_id
-            from paper_topics
-        ) as topics
-
-    ),
-
-    keyed_counts as (
-
-        select
-            topic_keys.topic_key,
-            keyword_keys.keyword_key,
-            count(*) as keyword_papers
-
-        from paper_topics
-        inner join topic_keys
-            on
-                paper_topics.kind = topic_keys.kind
-                and paper_topics.topic_id = topic_keys.topic_id
-        inner join terms
-            on paper_topics.paper_id = terms.paper_id
-        inner join keyword_keys
-            on terms.keyword = keyword_keys.keyword
-        group by topic_keys.topic_key, keyword_keys.keyword_key
-
-    ),
-
+    -- The pre-hook counted every (topic, keyword) pair of the history, in passes over runs of
+    -- topics on integer keys (macros/topic_keyword_passes.sql); here they get their names back.
     final as (
 
         select
-            topic_keys.kind,
-            topic_keys.topic_id,
-            keyword_keys.keyword,
-            keyed_counts.keyword_papers
+            topics.kind,
+            topics.topic_id,
+            keywords.keyword,
+            counts.keyword_papers
 
-        from keyed_counts
-        inner join topic_keys
-            on keyed_counts.topic_key = topic_keys.topic_key
-        inner join keyword_keys
-            on keyed_counts.keyword_key = keyword_keys.keyword_key
+        from topic_keyword_passes.counts as counts
+        inner join topic_keyword_passes.topics as topics
+            on counts.topic_key = topics.topic_key
+        inner join topic_keyword_passes.keywords as keywords
+            on counts.keyword_key = keywords.keyword_key
 
     )
 
