@@ -1148,7 +1148,8 @@ GROUP BY topics.topic_id, topics.label, topics.parent_topic_id, topics.match_pat
 -- var('taxonomy_min_abstract_matches') times ('abstract'); ancestors follow ('subtopic').
 -- Each pattern must be a constant for DuckDB to compile it once (a pattern read from a column
 -- is compiled per row, ~100x slower), so, as the dbt model's macro does, the query is written
--- from the seed, one SELECT per topic, and run with query().
+-- from the seed, one (topic, match) struct per topic in one pass over the texts, and run with
+-- query().
 CREATE TABLE work.paper_texts AS
 SELECT
     paper_id,
@@ -1158,15 +1159,15 @@ SELECT
 FROM marts.dim_papers;
 
 SET VARIABLE taxonomy_match_sql = (
-    SELECT string_agg(
-        'SELECT paper_id, ''' || topic_id || ''' AS topic_id, CASE'
+    SELECT 'SELECT paper_id, unnest([' || string_agg(
+        'struct_pack(topic_id := ''' || topic_id || ''', match_source := CASE'
         || ' WHEN regexp_matches(title_text, ' || pattern_literal || ') THEN ''title'''
         || ' WHEN regexp_matches(keywords_text, ' || pattern_literal || ') THEN ''ai_keywords'''
         || ' WHEN len(regexp_extract_all(abstract_text, ' || pattern_literal || ')) >= '
         || getvariable('var_taxonomy_min_abstract_matches') || ' THEN ''abstract'''
-        || ' END AS match_source FROM work.paper_texts',
-        ' UNION ALL ' ORDER BY topic_id
-    )
+        || ' END)',
+        ', ' ORDER BY topic_id
+    ) || '], recursive := true) FROM work.paper_texts'
     FROM (SELECT topic_id, '''' || replace(match_pattern, '''', '''''') || '''' AS pattern_literal FROM work.taxonomy_topics)
 );
 

@@ -31,7 +31,7 @@ taxonomy as (
 
 ),
 
--- read in the loop over the patterns (empty when sqlfluff renders the model)
+-- read by the patterns' pass (none when sqlfluff renders the model)
 texts as (  -- noqa: ST03
 
     select
@@ -44,28 +44,38 @@ texts as (  -- noqa: ST03
 
 ),
 
+-- Every pattern in one pass over the texts, one (topic, match) struct each: a union of one
+-- select per pattern read the papers once per pattern, and DuckDB kept them for that in a
+-- materialized CTE, which spilled past memory_limit at 1M papers (280 s; bench/RESULTS.md).
 candidates as (
-    {% for topic_id, pattern in patterns %}
-        {%- set literal = "'" ~ pattern | replace("'", "''") ~ "'" %}
+
+    {% if patterns %}
         select
-            paper_id,
-            '{{ topic_id }}' as topic_id,
-            case
-                when regexp_matches(title_text, {{ literal }}) then 'title'
-                when regexp_matches(keywords_text, {{ literal }}) then 'ai_keywords'
-                when
-                    len(regexp_extract_all(abstract_text, {{ literal }}))
-                    >= {{ var('taxonomy_min_abstract_matches') }}
-                    then 'abstract'
-            end as match_source
+            texts.paper_id,
+            unnest([
+                {%- for topic_id, pattern in patterns %}
+                    {%- set literal = "'" ~ pattern | replace("'", "''") ~ "'" %}
+                    struct_pack(
+                        topic_id := '{{ topic_id }}',
+                        match_source := case
+                            when regexp_matches(texts.title_text, {{ literal }}) then 'title'
+                            when regexp_matches(texts.keywords_text, {{ literal }}) then 'ai_keywords'
+                            when
+                                len(regexp_extract_all(texts.abstract_text, {{ literal }}))
+                                >= {{ var('taxonomy_min_abstract_matches') }}
+                                then 'abstract'
+                        end
+                    ){{ "," if not loop.last }}
+                {%- endfor %}
+            ], recursive := true)
         from texts
-        union all
-    {% endfor %}
-    select
-        cast(null as varchar) as paper_id,
-        cast(null as varchar) as topic_id,
-        cast(null as varchar) as match_source
-    where false
+    {% else %}
+        select
+            cast(null as varchar) as paper_id,
+            cast(null as varchar) as topic_id,
+            cast(null as varchar) as match_source
+        where false
+    {% endif %}
 
 ),
 
