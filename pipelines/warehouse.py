@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from pipelines.file_pool import map_ordered, pool_size
 from pipelines.landing import landed_files
+from pipelines.memory import release_freed_memory
 from pipelines.raw_rows import BOOKKEEPING_COLUMNS, FileRows, FileTask, read_landed, rows_table, source_columns
 from pipelines.settings import Home, memory_limit
 from pipelines.sources import SOURCES, Source
@@ -68,16 +69,23 @@ BATCH_BYTES = 32 * 2**20
 # 256 MB and 1 GB insert as fast; DuckDB fills what it is given with row groups waiting to be
 # written), and the run's memory budget (2 GB with the worker processes) holds only with a cap.
 INGEST_MEMORY_LIMIT = "512MB"
+# The same holds for any connection that streams blocks in and out of a table while Python does
+# the work (the learned-topic fit's keyword scratch table): what DuckDB is given, it fills.
+STREAMING_MEMORY_LIMIT = INGEST_MEMORY_LIMIT
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path, *, read_only: bool = False, limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection capped at ``limit`` (a DuckDB size; default: the run's :func:`memory_limit`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": limit or memory_limit()})
     try:
         yield con
     finally:
         con.close()
+        # What the connection's buffers held stays in this process's heap otherwise, and
+        # counts against the run's peak while dbt or the tokeniser workers run beside it.
+        release_freed_memory()
 
 
 @contextmanager
@@ -314,6 +322,7 @@ __all__ = [
     "LANDED_FILES_COLUMNS",
     "QUARANTINE_COLUMNS",
     "RAW_SCHEMA",
+    "STREAMING_MEMORY_LIMIT",
     "IngestStats",
     "connect",
     "ensure_raw_tables",

@@ -44,6 +44,7 @@ from pipelines.topics.store import (
     write_assignment,
     write_fit,
 )
+from pipelines.warehouse import STREAMING_MEMORY_LIMIT
 
 LEARNED_TOPICS = dg.AssetKey(["topics", "learned_topics"])
 # The second dbt step's op (pipelines/defs/dbt_models.py), with any subset of it.
@@ -103,7 +104,8 @@ def learned_topics(
     # The second dbt step rebuilds from scratch after a fit (every paper may have moved):
     # forget its state first, so that a crash after the fit cannot leave it incremental.
     # One connection for the fit: the keywords wait in a scratch table, read back in blocks.
-    with warehouse.connect() as con:
+    # Capped low: DuckDB would keep the table's blocks up to its limit beside the fit's frames.
+    with warehouse.connect(limit=STREAMING_MEMORY_LIMIT) as con:
         invalidate_steps(con, TOPIC_STEP_PREFIX)
         previous = read_previous(con)
         papers = stage_keywords(con)

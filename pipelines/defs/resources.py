@@ -23,8 +23,8 @@ class WarehouseResource(dg.ConfigurableResource):
         return Home(Path(self.home_dir)).ensure()
 
     @contextmanager
-    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with warehouse.connect(self.home.warehouse, read_only=read_only) as con:
+    def connect(self, *, read_only: bool = False, limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse.connect(self.home.warehouse, read_only=read_only, limit=limit) as con:
             yield con
 
 

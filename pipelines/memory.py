@@ -1,0 +1,36 @@
+"""Handing memory that a step has freed back to the operating system.
+
+A run is one Dagster process that calls dbt and the tokeniser workers as child processes, so
+its peak RSS is this process plus a child's. DuckDB's buffers come from glibc malloc, which
+keeps freed heap in its arenas for reuse: after ingestion or the learned step the process
+held about 1.1 GB it no longer used, through every later dbt step (bench/RESULTS.md, Memory).
+``malloc_trim`` returns it; Arrow's pool (mimalloc) releases its cached pages on request.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+
+import pyarrow as pa
+
+
+def _glibc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    # malloc_trim is glibc's; musl and macOS have none, and there is nothing to trim then.
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _glibc()
+
+
+def release_freed_memory() -> bool:
+    """Return freed heap to the OS; True when glibc gave some back (False: nothing, or not glibc)."""
+    gc.collect()  # frames held only by reference cycles free their buffers now
+    pa.default_memory_pool().release_unused()
+    return bool(_LIBC.malloc_trim(0)) if _LIBC is not None else False
