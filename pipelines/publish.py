@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.settings import memory_limit
+
 MARTS_SCHEMA = "marts"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -56,9 +58,18 @@ def read_manifest(destination: Path) -> dict:
     return json.loads(manifest_path(destination).read_text(encoding="utf-8"))
 
 
+def open_database(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to a warehouse or a published copy under the run's memory limit.
+
+    DuckDB's own default is 80% of RAM, and what it may take it fills: the publish step of a
+    1M-paper build peaked at 7.2 GB with it (bench/RESULTS.md, Memory).
+    """
+    return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
+
+
 def checkpoint(warehouse: Path) -> None:
     """Fold the write-ahead log into the file so that the file alone is the database."""
-    con = duckdb.connect(str(warehouse))
+    con = open_database(warehouse)
     try:
         con.execute("CHECKPOINT")
     finally:
@@ -179,7 +190,7 @@ def build_manifest(
 
     ``build`` (optional) describes how the run built it (code fingerprint: pipelines.fingerprint).
     """
-    con = duckdb.connect(str(database), read_only=True)
+    con = open_database(database, read_only=True)
     try:
         counts, inputs = _counts(con), _inputs(con)
     finally:
@@ -236,7 +247,7 @@ def publish(
 
 
 def mart_row_counts(database: Path) -> dict[str, int]:
-    con = duckdb.connect(str(database), read_only=True)
+    con = open_database(database, read_only=True)
     try:
         return _counts(con)
     finally:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 
+import duckdb
 import psutil
 
-from pipelines import warehouse
+from pipelines import publish, warehouse
 from pipelines.memory import release_freed_memory
 from pipelines.settings import MEMORY_LIMIT_VARIABLE
 
@@ -38,3 +39,16 @@ def test_connection_takes_the_run_limit_or_a_lower_one_for_streaming_work(tmp_pa
         assert con.execute(setting).fetchall()[0][0] == "1.4 GiB"
     with warehouse.connect(database, limit=warehouse.STREAMING_MEMORY_LIMIT) as con:
         assert con.execute(setting).fetchall()[0][0] == "488.2 MiB"  # 512 MB
+
+
+def test_publish_and_report_connections_take_the_run_limit(tmp_path, monkeypatch):
+    """DuckDB's default is 80% of RAM: publishing a 1M-paper build peaked at 7.2 GB with it."""
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "1GB")
+    database = tmp_path / "published.duckdb"
+    duckdb.connect(str(database)).close()
+    for read_only in (False, True):
+        con = publish.open_database(database, read_only=read_only)
+        try:
+            assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == "953.6 MiB"
+        finally:
+            con.close()

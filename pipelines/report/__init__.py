@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.publish import manifest_path
+from pipelines.publish import manifest_path, open_database
 from pipelines.report import charts
 from pipelines.report.queries import (
     CATEGORY_CHART_LIMIT,
@@ -116,7 +116,7 @@ def read_published(published_db: Path) -> tuple[dict, ReportData]:
                 )
             continue
         try:
-            con = duckdb.connect(str(published_db), read_only=True)
+            con = open_database(published_db, read_only=True)
             try:
                 data = load(con)
             finally:
