@@ -33,7 +33,7 @@ FROM (
         'hf_glob', 'arxiv_glob', 'manifest_glob', 'taxonomy_csv', 'learned_dir',
         'var_trending_top_n', 'var_min_topic_papers', 'var_w_upvotes', 'var_w_comments', 'var_w_code',
         'var_trending_half_life_hours', 'var_trending_gravity', 'var_w_velocity', 'var_w_gravity',
-        'var_taxonomy_min_abstract_matches', 'var_ctfidf_idf_power', 'var_topic_top_keywords',
+        'var_taxonomy_min_abstract_matches', 'var_taxonomy_match_buckets', 'var_ctfidf_idf_power', 'var_topic_top_keywords',
         'var_topic_keyword_candidates', 'var_trend_smoothing', 'var_trend_window_periods',
         'var_trend_window_min_periods', 'var_trend_zscore_min_sd', 'var_emerging_min_zscore', 'var_emerging_min_papers'
     ]) AS name
@@ -1148,8 +1148,8 @@ GROUP BY topics.topic_id, topics.label, topics.parent_topic_id, topics.match_pat
 -- var('taxonomy_min_abstract_matches') times ('abstract'); ancestors follow ('subtopic').
 -- Each pattern must be a constant for DuckDB to compile it once (a pattern read from a column
 -- is compiled per row, ~100x slower), so, as the dbt model's macro does, the query is written
--- from the seed, one (topic, match) struct per topic in one pass over the texts, and run with
--- query().
+-- from the seed, one (topic, match) struct per topic in one pass over the texts, split into
+-- var('taxonomy_match_buckets') buckets of papers that run in parallel, and run with query().
 CREATE TABLE work.paper_texts AS
 SELECT
     paper_id,
@@ -1159,16 +1159,24 @@ SELECT
 FROM marts.dim_papers;
 
 SET VARIABLE taxonomy_match_sql = (
-    SELECT 'SELECT paper_id, unnest([' || string_agg(
-        'struct_pack(topic_id := ''' || topic_id || ''', match_source := CASE'
-        || ' WHEN regexp_matches(title_text, ' || pattern_literal || ') THEN ''title'''
-        || ' WHEN regexp_matches(keywords_text, ' || pattern_literal || ') THEN ''ai_keywords'''
-        || ' WHEN len(regexp_extract_all(abstract_text, ' || pattern_literal || ')) >= '
-        || getvariable('var_taxonomy_min_abstract_matches') || ' THEN ''abstract'''
-        || ' END)',
-        ', ' ORDER BY topic_id
-    ) || '], recursive := true) FROM work.paper_texts'
-    FROM (SELECT topic_id, '''' || replace(match_pattern, '''', '''''') || '''' AS pattern_literal FROM work.taxonomy_topics)
+    WITH one_pass AS (
+        SELECT 'SELECT paper_id, unnest([' || string_agg(
+            'struct_pack(topic_id := ''' || topic_id || ''', match_source := CASE'
+            || ' WHEN regexp_matches(title_text, ' || pattern_literal || ') THEN ''title'''
+            || ' WHEN regexp_matches(keywords_text, ' || pattern_literal || ') THEN ''ai_keywords'''
+            || ' WHEN len(regexp_extract_all(abstract_text, ' || pattern_literal || ')) >= '
+            || getvariable('var_taxonomy_min_abstract_matches') || ' THEN ''abstract'''
+            || ' END)',
+            ', ' ORDER BY topic_id
+        ) || '], recursive := true) FROM work.paper_texts' AS query
+        FROM (SELECT topic_id, '''' || replace(match_pattern, '''', '''''') || '''' AS pattern_literal FROM work.taxonomy_topics)
+    )
+
+    SELECT string_agg(
+        one_pass.query || ' WHERE hash(paper_id) % ' || getvariable('var_taxonomy_match_buckets') || ' = ' || bucket,
+        ' UNION ALL ' ORDER BY bucket
+    )
+    FROM one_pass, range(getvariable('var_taxonomy_match_buckets')) AS buckets (bucket)
 );
 
 CREATE TABLE work.paper_taxonomy_topics AS

@@ -32,7 +32,7 @@ taxonomy as (
 ),
 
 -- read by the patterns' pass (none when sqlfluff renders the model)
-texts as (  -- noqa: ST03
+texts as not materialized (  -- noqa: ST03
 
     select
         paper_id,
@@ -47,28 +47,35 @@ texts as (  -- noqa: ST03
 -- Every pattern in one pass over the texts, one (topic, match) struct each: a union of one
 -- select per pattern read the papers once per pattern, and DuckDB kept them for that in a
 -- materialized CTE, which spilled past memory_limit at 1M papers (280 s; bench/RESULTS.md).
+-- The pass is split into var('taxonomy_match_buckets') buckets of papers by hash, unioned, so that
+-- DuckDB runs them in parallel: it parallelizes a scan by row groups of 122,880 rows, so 100k
+-- papers in one pass ran on one core. texts is not materialized: each bucket reads its papers.
 candidates as (
 
     {% if patterns %}
-        select
-            texts.paper_id,
-            unnest([
-                {%- for topic_id, pattern in patterns %}
-                    {%- set literal = "'" ~ pattern | replace("'", "''") ~ "'" %}
-                    struct_pack(
-                        topic_id := '{{ topic_id }}',
-                        match_source := case
-                            when regexp_matches(texts.title_text, {{ literal }}) then 'title'
-                            when regexp_matches(texts.keywords_text, {{ literal }}) then 'ai_keywords'
-                            when
-                                len(regexp_extract_all(texts.abstract_text, {{ literal }}))
-                                >= {{ var('taxonomy_min_abstract_matches') }}
-                                then 'abstract'
-                        end
-                    ){{ "," if not loop.last }}
-                {%- endfor %}
-            ], recursive := true)
-        from texts
+        {% for bucket in range(var('taxonomy_match_buckets')) %}
+            select
+                texts.paper_id,
+                unnest([
+                    {%- for topic_id, pattern in patterns %}
+                        {%- set literal = "'" ~ pattern | replace("'", "''") ~ "'" %}
+                        struct_pack(
+                            topic_id := '{{ topic_id }}',
+                            match_source := case
+                                when regexp_matches(texts.title_text, {{ literal }}) then 'title'
+                                when regexp_matches(texts.keywords_text, {{ literal }}) then 'ai_keywords'
+                                when
+                                    len(regexp_extract_all(texts.abstract_text, {{ literal }}))
+                                    >= {{ var('taxonomy_min_abstract_matches') }}
+                                    then 'abstract'
+                            end
+                        ){{ "," if not loop.last }}
+                    {%- endfor %}
+                ], recursive := true)
+            from texts
+            where hash(texts.paper_id) % {{ var('taxonomy_match_buckets') }} = {{ bucket }}
+            {{ "union all" if not loop.last }}
+        {% endfor %}
     {% else %}
         select
             cast(null as varchar) as paper_id,
