@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import memory_limit
+from pipelines.warehouse import connect
 
 MARTS_SCHEMA = "marts"
 MANIFEST_NAME = "manifest.json"
@@ -58,22 +58,12 @@ def read_manifest(destination: Path) -> dict:
     return json.loads(manifest_path(destination).read_text(encoding="utf-8"))
 
 
-def open_database(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection to a warehouse or a published copy under the run's memory limit.
-
-    DuckDB's own default is 80% of RAM, and what it may take it fills: the publish step of a
-    1M-paper build peaked at 7.2 GB with it (bench/RESULTS.md, Memory).
-    """
-    return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit()})
-
-
 def checkpoint(warehouse: Path) -> None:
     """Fold the write-ahead log into the file so that the file alone is the database."""
-    con = open_database(warehouse)
-    try:
+    # Through warehouse.connect, like every connection of a run: under the run's memory limit
+    # (DuckDB's default of 80% of RAM let this step of a 1M-paper build reach 7.2 GB).
+    with connect(warehouse) as con:
         con.execute("CHECKPOINT")
-    finally:
-        con.close()
 
 
 def _temporary(target: Path) -> Path:
@@ -190,11 +180,8 @@ def build_manifest(
 
     ``build`` (optional) describes how the run built it (code fingerprint: pipelines.fingerprint).
     """
-    con = open_database(database, read_only=True)
-    try:
+    with connect(database, read_only=True) as con:
         counts, inputs = _counts(con), _inputs(con)
-    finally:
-        con.close()
     when = (published_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     results = sorted(set(checks))
     return {
@@ -247,8 +234,5 @@ def publish(
 
 
 def mart_row_counts(database: Path) -> dict[str, int]:
-    con = open_database(database, read_only=True)
-    try:
+    with connect(database, read_only=True) as con:
         return _counts(con)
-    finally:
-        con.close()

@@ -4,6 +4,7 @@ process plus dbt's or the tokeniser workers': heap kept for reuse counts in it).
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import duckdb
 import psutil
@@ -41,14 +42,21 @@ def test_connection_takes_the_run_limit_or_a_lower_one_for_streaming_work(tmp_pa
         assert con.execute(setting).fetchall()[0][0] == "488.2 MiB"  # 512 MB
 
 
-def test_publish_and_report_connections_take_the_run_limit(tmp_path, monkeypatch):
+def test_publish_connections_take_the_run_limit(tmp_path, monkeypatch):
     """DuckDB's default is 80% of RAM: publishing a 1M-paper build peaked at 7.2 GB with it."""
     monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "1GB")
     database = tmp_path / "published.duckdb"
     duckdb.connect(str(database)).close()
-    for read_only in (False, True):
-        con = publish.open_database(database, read_only=read_only)
-        try:
-            assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == "953.6 MiB"
-        finally:
-            con.close()
+    seen = []
+    real_connect = publish.connect
+
+    @contextmanager
+    def recording_connect(path, **kwargs):
+        with real_connect(path, **kwargs) as con:
+            seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+            yield con
+
+    monkeypatch.setattr(publish, "connect", recording_connect)
+    publish.checkpoint(database)
+    assert publish.mart_row_counts(database) == {}
+    assert seen == ["953.6 MiB", "953.6 MiB"]  # 1 GB, on the writing and the reading connection

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.publish import manifest_path, open_database
+from pipelines.publish import manifest_path
 from pipelines.report import charts
 from pipelines.report.queries import (
     CATEGORY_CHART_LIMIT,
@@ -38,6 +38,7 @@ from pipelines.report.queries import (
 )
 from pipelines.report.render import render_html, render_markdown
 from pipelines.settings import Home
+from pipelines.warehouse import connect
 
 SECTIONS = (
     ("trending", "Trending papers"),
@@ -116,11 +117,8 @@ def read_published(published_db: Path) -> tuple[dict, ReportData]:
                 )
             continue
         try:
-            con = open_database(published_db, read_only=True)
-            try:
+            with connect(published_db, read_only=True) as con:
                 data = load(con)
-            finally:
-                con.close()
         except duckdb.Error as exc:
             # Say, a copy published before a mart the report reads existed.
             raise ReportError(
