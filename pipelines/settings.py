@@ -17,10 +17,10 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 # DuckDB's cap on its working memory, for every connection of a run (dbt's through the profile):
 # past it DuckDB spills joins, sorts and most aggregates to disk. Its default, 80% of RAM, let a
-# 100k-paper build peak at 8.4 GB. 1 GB ran out of memory in int_topic_keyword_counts while
-# it aggregated on strings (it now uses integer keys, which spill; 1 GB was not re-measured).
+# 100k-paper build peak at 8.4 GB. dbt's process holds ~0.3 GB besides and the Dagster process
+# ~0.6 GB while dbt runs: 1 GB keeps the run within 2 GB at 1M papers (bench/RESULTS.md).
 MEMORY_LIMIT_VARIABLE = "PAPERTRENDS_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "1536MB"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)

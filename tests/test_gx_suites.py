@@ -468,6 +468,7 @@ def test_large_table_validates_bounded_frames_and_still_catches_a_duplicate(con,
         return real(frame, suite, parameters)
 
     monkeypatch.setattr(gx_suites, "_validate_frame", spy)
+    monkeypatch.setattr(gx_suites, "FRAME_BYTES", 2**40)  # the row cap, not the byte budget, binds here
     outcome = validate_table(con, RAW, "hf_papers_raw")
 
     assert max(seen) <= gx_suites.ROW_THRESHOLD
@@ -496,6 +497,46 @@ def test_large_table_validates_bounded_frames_and_still_catches_a_duplicate(con,
     con.execute("SET threads = 1")
     again = validate_table(con, RAW, "hf_papers_raw")
     assert again.failure("expect_column_values_to_be_between", "upvotes").unexpected_count == upvotes.unexpected_count
+
+
+def test_wide_text_is_sampled_to_the_frame_byte_budget(con, monkeypatch):
+    """60k rows (under ROW_THRESHOLD) with 3 KB abstracts: 190 MB of text that GX would copy
+    several times over. The frame is sampled down to FRAME_BYTES, and still sees a 1% fault."""
+    con.execute("DELETE FROM raw.hf_daily_papers")
+    con.execute(
+        """
+        INSERT INTO raw.hf_daily_papers BY NAME
+        SELECT 'raw/hf_daily_papers/dt=2025-01-01/f' || (i // 1000)::VARCHAR || '.json' AS landing_path,
+               (i % 1000)::INTEGER AS position, DATE '2025-01-01' AS listing_date, 'object' AS record_format,
+               '2501.' || lpad(i::VARCHAR, 5, '0') AS arxiv_id, 'Paper number ' || i::VARCHAR AS title,
+               repeat('a long abstract ', 190) || i::VARCHAR AS summary,
+               CASE WHEN i % 100 = 7 THEN -1 ELSE i % 500 END AS upvotes, 0 AS num_comments
+        FROM range(60000) AS r(i)
+        """
+    )
+    frames: list = []
+    real = gx_suites._validate_frame
+
+    def spy(frame, suite, parameters):
+        frames.append(frame)
+        return real(frame, suite, parameters)
+
+    monkeypatch.setattr(gx_suites, "_validate_frame", spy)
+    outcome = validate_table(con, RAW, "hf_papers_raw")
+
+    sample = frames[0]
+    # 3,060 bytes of text a row + the other columns: 48 MiB hold about 15k rows.
+    assert 14_000 < len(sample) < 16_000 and len(sample) >= gx_suites.MIN_SAMPLE_ROWS
+    assert sample.memory_usage(deep=True).sum() <= gx_suites.FRAME_BYTES * 1.05
+    assert outcome.sampled and outcome.rows_in_source == 60_000 and outcome.rows_validated == len(sample)
+    upvotes = outcome.failure("expect_column_values_to_be_between", "upvotes")
+    assert upvotes.sample == [-1] and 0.007 < upvotes.unexpected_count / len(sample) < 0.013
+
+    # A narrow table of as many rows fits the budget: read whole, as before.
+    con.execute("UPDATE raw.hf_daily_papers SET summary = 'short'")
+    frames.clear()
+    whole = validate_table(con, RAW, "hf_papers_raw")
+    assert not whole.sampled and len(frames[0]) == 60_000 and whole.rows_validated == 60_000
 
 
 # --------------------------------------------------------------------------- query suites

@@ -39,7 +39,7 @@ def test_connection_takes_the_run_limit_or_a_lower_one_for_streaming_work(tmp_pa
     with warehouse.connect(database) as con:
         assert con.execute(setting).fetchall()[0][0] == "1.4 GiB"
     with warehouse.connect(database, limit=warehouse.STREAMING_MEMORY_LIMIT) as con:
-        assert con.execute(setting).fetchall()[0][0] == "488.2 MiB"  # 512 MB
+        assert con.execute(setting).fetchall()[0][0] == "244.1 MiB"  # 256 MB
 
 
 def test_publish_connections_take_the_run_limit(tmp_path, monkeypatch):

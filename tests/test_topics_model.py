@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.settings import SAMPLE_DIR
 from pipelines.topics import store
-from pipelines.topics.corpus import keywords_frame, load_hf_folder
+from pipelines.topics.corpus import PAPER_SCHEMA, keywords_frame, load_hf_folder
 from pipelines.topics.model import Previous, TopicConfig, TopicFit, assign_topics, fit_sample, fit_topics
 from pipelines.topics.registry import RegistryTopic, assign_ids
 from pipelines.topics.store import fit_keywords, read_previous, stage_keywords, write_fit
@@ -264,3 +264,28 @@ def test_the_warehouse_fit_path_equals_the_in_memory_fit(tmp_path, monkeypatch):
     ).fetchall()[0]
     assert scratch == (0,)  # the scratch table is gone with the fit written
     con.close()
+
+
+def test_papers_are_read_for_tokenising_in_blocks_within_a_small_memory_limit(tmp_path, monkeypatch):
+    """100 MB of abstracts under a 64 MB DuckDB limit: one ORDER BY over every paper cannot pin its
+    blocks (the 1M-paper fit failed so at 256 MB); blocks of ids, each sorted alone, come through
+    complete and in paper order."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA marts")
+    con.execute(
+        "CREATE TABLE marts.dim_papers AS SELECT '2501.' || lpad(i::VARCHAR, 5, '0') AS paper_id,"
+        " 'Paper ' || i AS title, md5(i::VARCHAR) || ' ' || repeat('x', 8400) AS abstract,"
+        " ['graphs']::VARCHAR[] AS ai_keywords, DATE '2025-01-01' AS first_listed_on"
+        " FROM range(12000) r(i) ORDER BY hash(i)"  # stored out of paper order
+    )
+    con.execute("SET memory_limit = '64MB'")
+    with pytest.raises(duckdb.OutOfMemoryException):
+        con.sql(f"{store.PAPER_QUERY} ORDER BY paper_id").pl()
+
+    monkeypatch.setattr(store, "PAPER_BATCH", 1000)
+    ids = con.sql("SELECT paper_id FROM marts.dim_papers ORDER BY paper_id").pl()["paper_id"]
+    blocks = list(store._paper_blocks(con, ids))
+    assert [b.height for b in blocks] == [1000] * 12
+    read = pl.concat(blocks)
+    assert read["paper_id"].to_list() == sorted(read["paper_id"].to_list()) == ids.to_list()
+    assert read.schema == pl.Schema(PAPER_SCHEMA) and read["abstract"].str.len_bytes().min() == 8433

@@ -29,6 +29,7 @@ from pipelines.quality.data_docs import record_validation
 from pipelines.quality.gx_suites import suite_source, validate_suite
 from pipelines.runner import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.sources import SOURCES
+from pipelines.warehouse import STREAMING_MEMORY_LIMIT
 
 STAGED_PAPERS = dg.AssetKey(["staging", "stg_hf_daily_papers__papers"])
 ARXIV_RAW = raw_key(SOURCES["arxiv_listings"])
@@ -91,7 +92,9 @@ def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
         additional_deps=list(spec.reads),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect(read_only=True) as con:
+        # Capped low: the suite's scans (2.6 GB of abstracts in raw at 1M papers) would fill
+        # DuckDB's cache up to the run's limit beside GX's frames, in this process.
+        with warehouse.connect(read_only=True, limit=STREAMING_MEMORY_LIMIT) as con:
             outcome = validate_suite(con, spec.suite, partitions=run_days(context.op_execution_context.run.tags))
         metadata = outcome.to_metadata()
         try:

@@ -11,8 +11,9 @@ from DuckDB through Arrow into pandas -- only the columns the suite references, 
 list/struct columns stay out of the frame unless an expectation needs them -- and
 validated on a whole-dataframe batch of an in-memory (ephemeral) context.
 
-Bounded memory: a source of more than ``max_rows`` rows (default :data:`ROW_THRESHOLD`)
-is never read whole. Row-level expectations (column map, column-pair map and multicolumn
+Bounded memory: a source of more than ``max_rows`` rows (default :data:`ROW_THRESHOLD`), or
+whose projected columns would take more than :data:`FRAME_BYTES` in pandas (abstracts: about
+40k rows), is never read whole. Row-level expectations (column map, column-pair map and multicolumn
 map expectations: each row passes or fails on its own) run on a deterministic sample of
 ``max_rows`` rows, and set-level uniqueness expectations are pushed down to DuckDB,
 which finds every row whose key is duplicated (a GROUP BY spills to disk if it must);
@@ -67,6 +68,13 @@ SAMPLE_VALUES = 5  # offending values kept per failed expectation
 # Largest frame handed to GX. Above it a source is sampled (row-level expectations) and its
 # uniqueness expectations run in DuckDB: at 10M raw rows a full pandas read would need GBs.
 ROW_THRESHOLD = 200_000
+# ... and largest frame in bytes, as pandas holds it. GX's metrics work on copies of the columns
+# they read: a 200k-row sample with abstracts (250 MB of text) took the process 1.5 GB more,
+# this budget about 0.3 GB. A sample never has fewer than MIN_SAMPLE_ROWS rows.
+FRAME_BYTES = 48 * 2**20
+MIN_SAMPLE_ROWS = 10_000
+_PY_STR_BYTES = 57  # a pandas object cell: the str's header (49) and the pointer to it (8)
+_CELL_BYTES = 8
 
 # Expectations that need the row count but no particular column.
 _ROW_COUNT_ONLY = {"expect_table_row_count_to_be_between", "expect_table_row_count_to_equal"}
@@ -475,10 +483,6 @@ def _validate(
     referenced, whole_table = suite_columns(suite)
     missing = {c for c in referenced if c not in types}
     params = {**runtime_parameters(), **(parameters or {})}
-    total = int(con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0])
-    if sample_rows is None and max_rows is not None and total > max_rows:
-        sample_rows = max_rows
-    sampled = sample_rows is not None and total > sample_rows
 
     def projection(wanted: list[str], table_wide: bool) -> list[str]:
         if columns is not None:
@@ -488,6 +492,13 @@ def _validate(
             wanted += [c for c, t in types.items() if c not in wanted and not _NESTED_TYPE.search(t)]
         # A column the suite names but the source lacks fails its expectations, not the read.
         return [c for c in wanted if c in types]
+
+    total, row_bytes = _count_and_row_bytes(con, relation, projection(referenced, whole_table), types)
+    if sample_rows is None and max_rows is not None:
+        fitting = max(MIN_SAMPLE_ROWS, int(FRAME_BYTES // row_bytes)) if row_bytes else max_rows
+        if total > min(max_rows, fitting):
+            sample_rows = min(max_rows, fitting)
+    sampled = sample_rows is not None and total > sample_rows
 
     batches: list[Batch] = []
     pushed: list[str] = []
@@ -550,6 +561,27 @@ def _validate(
         batches=batches,
         result=merged,
     )
+
+
+def _count_and_row_bytes(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: list[str], types: Mapping[str, str]
+) -> tuple[int, float]:
+    """(rows of the relation, mean bytes a row of these columns takes in a pandas frame), one scan.
+
+    Text is counted at its length plus a Python str's overhead, anything else at 8 bytes (a
+    nested value at its text length): the frame GX gets is what the budget bounds.
+    """
+    widths = [
+        f"coalesce(strlen({_quote(c)}), 0) + {_PY_STR_BYTES}"
+        if types[c].upper() == "VARCHAR"
+        else f"coalesce(strlen({_quote(c)}::VARCHAR), 0) + {_PY_STR_BYTES}"
+        if _NESTED_TYPE.search(types[c])
+        else str(_CELL_BYTES)
+        for c in columns
+        if c in types
+    ]
+    total, mean = con.execute(f"SELECT count(*), avg({' + '.join(widths) or '0'}) FROM {relation}").fetchall()[0]
+    return int(total), float(mean or 0.0)
 
 
 def _sub_suite(spec: Mapping[str, Any], indexes: list[int]) -> gx.ExpectationSuite:

@@ -133,16 +133,35 @@ def stage_keywords(con: duckdb.DuckDBPyConnection, workers: int | None = None) -
     ensure_tables(con)
     columns = ", ".join(f'"{name}" {kind}' for name, kind in TABLES["paper_terms"].items())
     con.execute(f"CREATE OR REPLACE TABLE {FIT_KEYWORDS} ({columns})")
-    total = con.execute("SELECT count(*) FROM marts.dim_papers").fetchall()[0][0]
-    reader = con.cursor()  # streams the papers while con inserts their keywords
+    paper_ids = con.sql("SELECT paper_id FROM marts.dim_papers ORDER BY paper_id").pl()["paper_id"]
+    reader = con.cursor()  # reads the papers while con inserts their keywords
     try:
-        batches = reader.sql(f"{PAPER_QUERY} ORDER BY paper_id").to_arrow_reader(PAPER_BATCH)
-        papers = (pl.from_arrow(batch).cast(PAPER_SCHEMA) for batch in batches)
-        for keywords in keyword_blocks(papers, workers=workers or parallel_workers(total)):
+        for keywords in keyword_blocks(
+            _paper_blocks(reader, paper_ids), workers=workers or parallel_workers(len(paper_ids))
+        ):
             insert_frame(con, FIT_KEYWORDS, keywords.cast(KEYWORD_SCHEMA))
     finally:
         reader.close()
-    return total
+    return len(paper_ids)
+
+
+def _paper_blocks(con: duckdb.DuckDBPyConnection, paper_ids: pl.Series) -> Iterator[pl.DataFrame]:
+    """The papers, PAPER_BATCH at a time, in paper order: a sort of a block, never of the history.
+
+    One ORDER BY over every paper's text (1.3 GB at 1M papers) could not pin its blocks in the
+    fit's 256 MB of DuckDB memory; a range of ids is a few row groups of dim_papers (which is
+    stored in paper order), found by their min/max without reading the others.
+    """
+    for start in range(0, paper_ids.len(), PAPER_BATCH):
+        block = paper_ids.slice(start, PAPER_BATCH)
+        yield (
+            con.sql(
+                f"{PAPER_QUERY} WHERE paper_id BETWEEN $first AND $last ORDER BY paper_id",
+                params={"first": block[0], "last": block[-1]},
+            )
+            .pl()
+            .cast(PAPER_SCHEMA)
+        )
 
 
 def fit_keywords(
