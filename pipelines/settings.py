@@ -18,7 +18,7 @@ SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 # DuckDB's cap on its working memory, for every connection of a run (dbt's through the profile):
 # past it DuckDB spills joins, sorts and most aggregates to disk. Its default, 80% of RAM, let a
 # 100k-paper build peak at 8.4 GB. dbt's process holds ~0.3 GB besides and the Dagster process
-# ~0.6 GB while dbt runs: 1 GB keeps the run within 2 GB at 1M papers (bench/RESULTS.md).
+# ~0.6 GB while dbt runs: with 1 GB, dbt's steps peak at 1.9 GB at 1M papers (bench/RESULTS.md).
 MEMORY_LIMIT_VARIABLE = "PAPERTRENDS_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
 
