@@ -72,8 +72,8 @@ BATCH_BYTES = 32 * 2**20
 INGEST_MEMORY_LIMIT = "256MB"
 # The same holds for any connection that streams blocks in and out of a table while Python does
 # the work (the learned-topic fit's keyword scratch table, the GX suites' frames): what DuckDB is
-# given, it fills. At 1M
-# papers the fit's process peaked 0.26 GB lower with 256 MB than with 512 MB, in the same time.
+# given, it fills. At 1M papers the fit's process peaked 0.26 GB lower with 256 MB than with
+# 512 MB, in the same time.
 STREAMING_MEMORY_LIMIT = INGEST_MEMORY_LIMIT
 
 

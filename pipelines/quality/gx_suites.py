@@ -13,7 +13,7 @@ validated on a whole-dataframe batch of an in-memory (ephemeral) context.
 
 Bounded memory: a source of more than ``max_rows`` rows (default :data:`ROW_THRESHOLD`), or
 whose projected columns would take more than :data:`FRAME_BYTES` in pandas (abstracts: about
-40k rows), is never read whole. Row-level expectations (column map, column-pair map and multicolumn
+28k rows), is never read whole. Row-level expectations (column map, column-pair map and multicolumn
 map expectations: each row passes or fails on its own) run on a deterministic sample of
 ``max_rows`` rows, and set-level uniqueness expectations are pushed down to DuckDB,
 which finds every row whose key is duplicated (a GROUP BY spills to disk if it must);

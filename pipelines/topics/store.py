@@ -149,19 +149,21 @@ def _paper_blocks(con: duckdb.DuckDBPyConnection, paper_ids: pl.Series) -> Itera
     """The papers, PAPER_BATCH at a time, in paper order: a sort of a block, never of the history.
 
     One ORDER BY over every paper's text (1.3 GB at 1M papers) could not pin its blocks in the
-    fit's 256 MB of DuckDB memory; a range of ids is a few row groups of dim_papers (which is
-    stored in paper order), found by their min/max without reading the others.
+    fit's 256 MB of DuckDB memory.
     """
-    for start in range(0, paper_ids.len(), PAPER_BATCH):
-        block = paper_ids.slice(start, PAPER_BATCH)
-        yield (
-            con.sql(
-                f"{PAPER_QUERY} WHERE paper_id BETWEEN $first AND $last ORDER BY paper_id",
-                params={"first": block[0], "last": block[-1]},
-            )
-            .pl()
-            .cast(PAPER_SCHEMA)
-        )
+    query = f"{PAPER_QUERY} WHERE paper_id BETWEEN $first AND $last ORDER BY paper_id"
+    return (block.cast(PAPER_SCHEMA) for block in _id_range_blocks(con, query, paper_ids, PAPER_BATCH))
+
+
+def _id_range_blocks(
+    con: duckdb.DuckDBPyConnection, query: str, paper_ids: pl.Series, size: int
+) -> Iterator[pl.DataFrame]:
+    """``query`` (which reads ``paper_id BETWEEN $first AND $last``) over each run of ``size``
+    sorted ids. A table stored in paper order (dim_papers, FIT_KEYWORDS) finds a range by its
+    row groups' min/max without reading the others."""
+    for start in range(0, paper_ids.len(), size):
+        block = paper_ids.slice(start, size)
+        yield con.sql(query, params={"first": block[0], "last": block[-1]}).pl()
 
 
 def fit_keywords(
@@ -179,18 +181,8 @@ def fit_keywords(
     in_sample = "paper_id IN (SELECT paper_id FROM fit_sample_papers)"
     others = papers.join(sample, on="paper_id", how="anti")["paper_id"].sort()
     sample_keywords = con.sql(f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE {in_sample}").pl()
-    return sample_keywords, _other_blocks(con, others, columns, in_sample)
-
-
-def _other_blocks(
-    con: duckdb.DuckDBPyConnection, others: pl.Series, columns: str, in_sample: str
-) -> Iterator[pl.DataFrame]:
-    for start in range(0, others.len(), PLACE_BLOCK):
-        block = others.slice(start, PLACE_BLOCK)
-        yield con.sql(
-            f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE paper_id BETWEEN $first AND $last AND NOT {in_sample}",
-            params={"first": block[0], "last": block[-1]},
-        ).pl()
+    query = f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE paper_id BETWEEN $first AND $last AND NOT {in_sample}"
+    return sample_keywords, _id_range_blocks(con, query, others, PLACE_BLOCK)
 
 
 @dataclass
