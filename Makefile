@@ -32,8 +32,12 @@ browser:
 		echo "**********************************************************************"; \
 	fi
 
+# Two workers, a test file each at a time (its module fixtures run once): a pipeline run keeps
+# about one of the two cores busy. TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 2
+
 test: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
 
 lint: setup
 	$(BIN)/ruff check pipelines tests bench
