@@ -63,3 +63,29 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory):
     summary = run_pipeline([SAMPLE_DIR], home)
     assert summary.success, f"sample run failed: {summary.failed_steps} {summary.failed_checks}"
     return home, summary
+
+
+# Test files that run the whole pipeline, slowest first (seconds of one serial CI run, session 5).
+# `make test` hands whole files to two workers in collection order; starting the longest first
+# keeps one worker from being left with a long file at the end (longest-processing-time-first).
+SLOWEST_FILES = (
+    "test_incremental.py",  # 295 s
+    "test_pipeline_sample.py",  # 287 s
+    "test_pipeline_shared.py",  # 249 s
+    "test_live_month.py",  # 230 s
+    "test_noop_run.py",  # 227 s
+    "test_publish.py",  # 165 s
+    "test_identity_resolution.py",  # 160 s
+    "test_mart_metadata.py",  # 123 s
+    "test_hf_api_client.py",  # 103 s
+    "test_inbox.py",  # 80 s
+    "test_bare_duckdb.py",  # 71 s
+    "test_generate.py",  # 60 s
+    "test_trending.py",  # 50 s
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(SLOWEST_FILES)}
+    # A stable sort: within a file, and among the fast files, the collection order stays.
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

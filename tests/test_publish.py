@@ -22,9 +22,11 @@ from conftest import fresh_home, query
 from pipelines import publish as publish_module
 from pipelines.defs.ingestion import LEDGER
 from pipelines.publish import (
+    DIGEST_NAME,
     MANIFEST_NAME,
     CheckResult,
     build_manifest,
+    known_digest,
     manifest_path,
     mart_row_counts,
     publish,
@@ -35,7 +37,7 @@ from pipelines.settings import SAMPLE_DIR, Home
 
 SEED = SAMPLE_DIR / "seed_page"
 DAY = SAMPLE_DIR / "hf-daily-papers" / "daily" / "2025-06-27.json"
-PUBLISHED_NAMES = [MANIFEST_NAME, "papertrends.duckdb"]
+PUBLISHED_NAMES = [DIGEST_NAME, MANIFEST_NAME, "papertrends.duckdb"]
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +152,7 @@ def test_copy_file_clones_where_the_file_system_can_and_copies_the_bytes_elsewhe
         raise OSError(95, "Operation not supported")  # ext4, tmpfs
 
     monkeypatch.setattr(publish_module.fcntl, "ioctl", unsupported)
-    assert publish_module.copy_file(source, tmp_path / "copy.duckdb") == "copy"
+    assert publish_module.copy_file(source, tmp_path / "copy.duckdb") == ("copy", _sha(source))
     assert (tmp_path / "copy.duckdb").read_bytes() == source.read_bytes()
     assert cloned and cloned[0][0] == publish_module.FICLONE  # it asked for a clone first
 
@@ -159,8 +161,34 @@ def test_copy_file_clones_where_the_file_system_can_and_copies_the_bytes_elsewhe
 
     monkeypatch.setattr(publish_module.fcntl, "ioctl", clone)
     monkeypatch.setattr(publish_module.shutil, "copyfile", None)  # a clone copies nothing itself
-    assert publish_module.copy_file(source, tmp_path / "clone.duckdb") == "reflink"
+    assert publish_module.copy_file(source, tmp_path / "clone.duckdb") == ("reflink", _sha(source))
     assert (tmp_path / "clone.duckdb").read_bytes() == source.read_bytes()
+
+
+def test_publish_records_the_digest_of_the_file_it_wrote_and_of_no_other(tmp_path):
+    warehouse, destination = tmp_path / "warehouse.duckdb", tmp_path / "published" / "papertrends.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.dim_papers AS SELECT range AS paper_id FROM range(5000)")
+    con.close()
+    publish(warehouse, destination, run_id="first")
+    assert known_digest(destination) == read_manifest(destination)["database"]["sha256"] == _sha(destination)
+
+    # Replaced by a file publish did not write (another inode, same bytes): not vouched for.
+    other = destination.with_name("other.duckdb")
+    shutil.copyfile(destination, other)
+    os.replace(other, destination)
+    assert known_digest(destination) is None
+
+    publish(warehouse, destination, run_id="second")
+    assert known_digest(destination) == _sha(destination)
+    os.chmod(destination, 0o644)  # written in place after publishing: size and mtime move
+    with destination.open("ab") as handle:
+        handle.write(b"tampered")
+    assert known_digest(destination) is None
+
+    publish(warehouse, destination, run_id="third")
+    destination.with_name(DIGEST_NAME).write_text("not json")
+    assert known_digest(destination) is None
 
 
 def test_stale_temporaries_of_dead_publishers_are_removed(tmp_path):
@@ -177,6 +205,7 @@ def test_stale_temporaries_of_dead_publishers_are_removed(tmp_path):
             destination.with_name(f".papertrends.duckdb.{dead_pid.pid}-0badc0de.tmp"),
             destination.with_name(f".papertrends.duckdb.{dead_pid.pid}.tmp"),
             destination.with_name(f".manifest.json.{dead_pid.pid}-0badc0de.tmp"),
+            destination.with_name(f".{DIGEST_NAME}.{dead_pid.pid}-0badc0de.tmp"),
         ]
         in_progress = destination.with_name(f".papertrends.duckdb.{alive.pid}-12345678.tmp")
         for path in [*stale, in_progress]:
@@ -229,7 +258,7 @@ def test_killed_run_leaves_the_previous_copy_and_the_next_run_publishes(base, tm
     assert process.returncode == -signal.SIGKILL
 
     assert (home.published.read_bytes(), manifest_path(home.published).read_bytes()) == before
-    assert sorted(p.name for p in home.published.parent.iterdir() if not p.name.startswith(".")) == PUBLISHED_NAMES
+    assert sorted(p.name for p in home.published.parent.iterdir()) == PUBLISHED_NAMES
     assert query(home.published, "SELECT count(*) FROM marts.dim_papers") == [(30,)]
     # Had it been killed mid-copy, its dotted temporaries would be left: the next publish removes them.
     for name in (f".papertrends.duckdb.{process.pid}-0badc0de.tmp", f".manifest.json.{process.pid}-0badc0de.tmp"):

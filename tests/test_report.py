@@ -20,6 +20,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import pipelines.cli
+import pipelines.report as report_module
 from pipelines.cli import app
 from pipelines.definitions import defs
 from pipelines.defs.publishing import PUBLISHED, published_warehouse
@@ -412,6 +413,21 @@ def test_a_database_its_manifest_does_not_describe_is_refused(published, tmp_pat
     with pytest.raises(ReportError, match="sha256 differs"):
         build_report(database, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_report_trusts_the_digest_publish_recorded_and_hashes_any_other_copy(published, tmp_path, monkeypatch):
+    def hashing(path: Path) -> str:
+        raise AssertionError(f"hashed {path.name} again")
+
+    monkeypatch.setattr(report_module, "file_sha256", hashing)
+    result = build_report(published.published, tmp_path / "out")
+    assert result.run_id == read_manifest(published.published)["run_id"]
+    assert len(result.top_trending) >= 3
+
+    # A copy publish did not write has no digest on record: the report reads and hashes it.
+    database = copy_published(published, tmp_path / "copy")
+    with pytest.raises(AssertionError, match=r"hashed papertrends\.duckdb again"):
+        build_report(database, tmp_path / "out-copy")
 
 
 def test_a_copy_without_a_mart_the_report_reads_is_a_clear_error(published, tmp_path):

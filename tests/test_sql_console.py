@@ -17,7 +17,7 @@ import pytest
 from conftest import fresh_home
 
 from pipelines import sql_console
-from pipelines.publish import MANIFEST_NAME, publish, read_manifest
+from pipelines.publish import DIGEST_NAME, MANIFEST_NAME, publish, read_manifest
 from pipelines.settings import Home
 from pipelines.sql_console import main, open_published
 
@@ -61,6 +61,13 @@ def home(tmp_path_factory, monkeypatch) -> Home:
     publish(where.warehouse, where.published, run_id="run-1")
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))  # a relative COPY TO would land here
     return where
+
+
+@pytest.fixture(autouse=True)
+def piped_output_width(monkeypatch):
+    # Piped output is as wide as $COLUMNS says, else unbounded; pytest-xdist's workers set
+    # COLUMNS=80, which cut SUMMARIZE's column names ("approx_unique" -> "app").
+    monkeypatch.delenv("COLUMNS", raising=False)
 
 
 def run(sql: str | None, *args, where: Home, stdin: str = "") -> tuple[int, str, str]:
@@ -236,7 +243,7 @@ def test_nothing_can_be_changed_or_read_besides_the_copy(home):
         assert (code, out, err) == (2, "", f"error: {message}\n"), sql
     assert _sha(home.published) == before
     assert read_manifest(home.published) == manifest
-    assert sorted(p.name for p in home.published.parent.iterdir()) == [MANIFEST_NAME, "papertrends.duckdb"]
+    assert sorted(p.name for p in home.published.parent.iterdir()) == [DIGEST_NAME, MANIFEST_NAME, "papertrends.duckdb"]
     assert sorted(p.name for p in cwd.iterdir()) == ["data.parquet", "file.csv"]  # nothing was written
     code, out, _ = run("SELECT count(*) AS n FROM marts.dim_papers", "csv", where=home)
     assert (code, out) == (0, "n\n3\n")

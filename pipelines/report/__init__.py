@@ -13,7 +13,6 @@ only time shown is the publish time recorded in the manifest.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import secrets
@@ -23,7 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.publish import manifest_path
+from pipelines.publish import file_sha256, known_digest, manifest_path
 from pipelines.report import charts
 from pipelines.report.queries import (
     CATEGORY_CHART_LIMIT,
@@ -79,14 +78,6 @@ def default_out_dir(home: Home) -> Path:
     return home.root / "reports" / "latest"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _identity(*paths: Path) -> tuple:
     return tuple((s.st_ino, s.st_size, s.st_mtime_ns) for s in (p.stat() for p in paths))
 
@@ -109,7 +100,8 @@ def read_published(published_db: Path) -> tuple[dict, ReportData]:
         except json.JSONDecodeError as exc:
             raise ReportError(f"{manifest_file} is not JSON ({exc}): run `papertrends run` to publish again") from exc
         expected = (manifest.get("database") or {}).get("sha256")
-        if expected != _sha256(published_db):
+        # Publish recorded the hash of the file it wrote; a file it did not write is hashed here.
+        if expected != (known_digest(published_db) or file_sha256(published_db)):
             if _identity(published_db, manifest_file) == before:
                 raise ReportError(
                     f"{manifest_file} does not describe {published_db} (sha256 differs): the copy changed after "
