@@ -150,14 +150,18 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _marts(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
+    """The marts' tables and views, by name."""
+    rows = con.execute(
+        "SELECT table_name, table_type = 'VIEW' FROM information_schema.tables WHERE table_schema = ? ORDER BY 1",
+        [MARTS_SCHEMA],
+    ).fetchall()
+    return [name for name, view in rows if not view], [name for name, view in rows if view]
+
+
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name",
-            [MARTS_SCHEMA],
-        ).fetchall()
-    ]
+    # Tables only: a view's count runs its query over the whole history (pipelines.defs.metadata).
+    tables, _ = _marts(con)
     return {t: con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
 
 
@@ -193,7 +197,7 @@ def build_manifest(
     ``sha256`` is the file's, when the caller hashed it already (else it is read and hashed here).
     """
     with connect(database, read_only=True) as con:
-        counts, inputs = _counts(con), _inputs(con)
+        counts, (_, views), inputs = _counts(con), _marts(con), _inputs(con)
     when = (published_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     results = sorted(set(checks))
     return {
@@ -203,6 +207,7 @@ def build_manifest(
         "database": {"file": name, "bytes": database.stat().st_size, "sha256": sha256 or file_sha256(database)},
         "inputs": inputs,
         "mart_row_counts": dict(sorted(counts.items())),
+        "mart_views": views,
         "checks": [asdict(c) for c in results],
         "checks_summary": {"total": len(results), "failed": sum(not c.passed for c in results)},
         **({"build": build} if build else {}),

@@ -34,6 +34,18 @@ def test_every_mart_materialisation_carries_count_preview_and_schema(sample_run)
         assert [(c.name, c.type) for c in columns] == expected, name
 
 
+def test_a_mart_view_has_schema_and_preview_but_is_not_counted(sample_run):
+    # Counting a view runs its query over the whole history (92M rows, 14 s at 1M papers).
+    home, summary = sample_run
+    assert "paper_keywords" not in summary.table_rows
+    metadata = _latest_materialization(home, dg.AssetKey(["marts", "paper_keywords"])).metadata
+    assert "dagster/row_count" not in metadata
+    assert metadata["relation"].value == "view: its rows are computed when it is read"
+    header = metadata["preview"].value.splitlines()[0]
+    assert header.startswith("| paper_id | keyword |") and header.endswith("| tfidf |")
+    assert [c.name for c in metadata["dagster/column_schema"].schema.columns][:2] == ["paper_id", "keyword"]
+
+
 def test_trending_preview_shows_the_top_rows(sample_run):
     home, _ = sample_run
     metadata = _latest_materialization(home, dg.AssetKey(["marts", "trending_papers"])).metadata

@@ -95,6 +95,9 @@ def test_manifest_records_run_inputs_counts_and_checks(base):
     assert [(i["source"], i["records_read"]) for i in manifest["inputs"]] == [("seed_page", 30)]
     assert manifest["mart_row_counts"] == mart_row_counts(home.published) == summary.table_rows
     assert manifest["mart_row_counts"]["dim_papers"] == 30
+    # Views are named, not counted (a count runs the view's query over the whole history).
+    assert manifest["mart_views"] == ["paper_keywords"]
+    assert "paper_keywords" not in manifest["mart_row_counts"] and "paper_topics" in manifest["mart_row_counts"]
 
     checks = manifest["checks"]
     assert checks == sorted(checks, key=lambda c: (c["asset"], c["name"], c["passed"]))

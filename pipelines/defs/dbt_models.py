@@ -29,7 +29,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from pipelines.dbt_project import DBT_PROJECT, commit_step, ensure_manifest, plan_step
 from pipelines.defs.ingestion import LEDGER, raw_key
 from pipelines.defs.learned_topics import LEARNED_TOPICS, TOPIC_STEP_PREFIX
-from pipelines.defs.metadata import column_schema, table_metadata
+from pipelines.defs.metadata import column_schema, is_view, table_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.fingerprint import FULL_REFRESH_TAG, model_fingerprint
 from pipelines.sources import SOURCES
@@ -98,13 +98,10 @@ def _step_key(context: dg.AssetExecutionContext) -> str:
 
 
 def _metadata(con, layer: str, model: str) -> dict:
-    """Row count and column schema; for a view outside the marts only the schema (counting a
-    view runs its whole query, and analysts read the marts, views or not)."""
+    """Row count and column schema; for a view outside the marts only the schema (a preview of a
+    mart view still helps analysts; no view is counted: table_metadata)."""
     schema = SEED_SCHEMA if layer == "seed" else layer
-    kind = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, model]
-    ).fetchone()
-    if kind and kind[0] == "VIEW" and layer != "marts":
+    if layer != "marts" and is_view(con, schema, model):
         return {"dagster/column_schema": dg.MetadataValue.table_schema(column_schema(con, schema, model))}
     return table_metadata(con, schema, model, preview=layer == "marts")
 
