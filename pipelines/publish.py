@@ -113,8 +113,8 @@ def copy_file(source: Path, target: Path) -> tuple[str, str]:
     XFS with reflink, bcachefs) the clone is O(1) and still a separate file: the next run's
     writes to the warehouse do not reach it. Returns the method ("reflink" or "copy") and the
     sha256 of the bytes copied. The kernel copies (sendfile) while a thread hashes the source,
-    which nothing writes meanwhile (the publisher holds the run's one writer slot): a 4 GiB copy
-    took 2.4 s so, 4.5 s when the copy was hashed after it was written.
+    which nothing writes meanwhile (the publisher holds the run's one writer slot). A 4 GiB file
+    took 2.4 s this way, and 4.5 s when the copy was hashed after it was written.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish-hash") as hasher:
         digest = hasher.submit(file_sha256, source)  # hashlib and sendfile both release the GIL
