@@ -5,9 +5,11 @@ beside it under a dotted temporary name, fsynced and renamed over it, so a reade
 holding the old file keeps reading the old inode, and a crash or a kill mid-copy
 leaves the previous copy in place (its dotted temporary is removed by the next
 publish). ``published/manifest.json`` describes the copy: run, time, input files,
-mart row counts and check results. It is computed from the very bytes about to be
-published, written to a temporary first, and renamed right after the database;
-its ``database.sha256`` ties it to the database file it describes.
+row counts of the mart tables (views are named, not counted) and check results. It is
+computed from the very bytes about to be published, written to a temporary first, and
+renamed right after the database; its ``database.sha256`` ties it to the database file
+it describes. ``published/.digest.json`` remembers that hash with the identity of the
+file it was computed for, so that readers of this very file need not hash it again.
 """
 
 from __future__ import annotations
