@@ -161,9 +161,8 @@ def _marts(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
     return [name for name, view in rows if not view], [name for name, view in rows if view]
 
 
-def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def _counts(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
     # Tables only: a view's count runs its query over the whole history (pipelines.defs.metadata).
-    tables, _ = _marts(con)
     return {t: con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{t}"').fetchone()[0] for t in tables}
 
 
@@ -199,7 +198,8 @@ def build_manifest(
     ``sha256`` is the file's, when the caller hashed it already (else it is read and hashed here).
     """
     with connect(database, read_only=True) as con:
-        counts, (_, views), inputs = _counts(con), _marts(con), _inputs(con)
+        tables, views = _marts(con)
+        counts, inputs = _counts(con, tables), _inputs(con)
     when = (published_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     results = sorted(set(checks))
     return {
@@ -259,7 +259,7 @@ def publish(
     return destination
 
 
-def _file_identity(path: Path) -> dict:
+def file_identity(path: Path) -> dict:
     # What changes when the file is replaced (inode) or written (size, mtime): as landing's check.
     status = path.stat()
     return {"device": status.st_dev, "inode": status.st_ino, "bytes": status.st_size, "mtime_ns": status.st_mtime_ns}
@@ -270,7 +270,7 @@ def record_digest(database: Path, sha256: str) -> None:
     record = database.with_name(DIGEST_NAME)
     temporary = _temporary(record)
     try:
-        temporary.write_text(json.dumps({**_file_identity(database), "sha256": sha256}, sort_keys=True) + "\n")
+        temporary.write_text(json.dumps({**file_identity(database), "sha256": sha256}, sort_keys=True) + "\n")
         os.replace(temporary, record)
     finally:
         temporary.unlink(missing_ok=True)
@@ -284,9 +284,9 @@ def known_digest(database: Path) -> str | None:
         sha256 = record.pop("sha256")
     except (OSError, ValueError, KeyError, AttributeError):
         return None
-    return sha256 if record == _file_identity(database) else None
+    return sha256 if record == file_identity(database) else None
 
 
 def mart_row_counts(database: Path) -> dict[str, int]:
     with connect(database, read_only=True) as con:
-        return _counts(con)
+        return _counts(con, _marts(con)[0])

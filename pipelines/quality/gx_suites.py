@@ -493,8 +493,10 @@ def _validate(
         # A column the suite names but the source lacks fails its expectations, not the read.
         return [c for c in wanted if c in types]
 
-    total, row_bytes = _count_and_row_bytes(con, relation, projection(referenced, whole_table), types)
-    if sample_rows is None and max_rows is not None:
+    # The bytes of a row are measured only when they may size the sample (no columns: a count).
+    sizing = sample_rows is None and max_rows is not None
+    total, row_bytes = _count_and_row_bytes(con, relation, projection(referenced, whole_table) if sizing else [], types)
+    if sizing:
         fitting = max(MIN_SAMPLE_ROWS, int(FRAME_BYTES // row_bytes)) if row_bytes else max_rows
         if total > min(max_rows, fitting):
             sample_rows = min(max_rows, fitting)

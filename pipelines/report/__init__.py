@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.publish import file_sha256, known_digest, manifest_path
+from pipelines.publish import file_identity, file_sha256, known_digest, manifest_path
 from pipelines.report import charts
 from pipelines.report.queries import (
     CATEGORY_CHART_LIMIT,
@@ -79,7 +79,7 @@ def default_out_dir(home: Home) -> Path:
 
 
 def _identity(*paths: Path) -> tuple:
-    return tuple((s.st_ino, s.st_size, s.st_mtime_ns) for s in (p.stat() for p in paths))
+    return tuple(file_identity(path) for path in paths)
 
 
 def read_published(published_db: Path) -> tuple[dict, ReportData]:
