@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,41 +21,62 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def _newest_source_mtime() -> float:
-    watched = [DBT_PROJECT_DIR / "dbt_project.yml"]
+def _newest_source_mtime(project_dir: Path) -> float:
+    watched = [project_dir / "dbt_project.yml"]
     for folder in ("models", "macros", "seeds", "tests"):
-        watched.extend((DBT_PROJECT_DIR / folder).rglob("*"))
+        watched.extend((project_dir / folder).rglob("*"))
     return max(p.stat().st_mtime for p in watched if p.is_file())
 
 
-def ensure_manifest() -> Path:
+def _is_current(manifest: Path, project_dir: Path) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir)
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """Parse the project when the manifest is missing or older than any dbt file.
 
-    Parsing costs seconds, so an unchanged project is never re-parsed.
+    Parsing costs seconds, so an unchanged project is never re-parsed. Several processes may
+    load the definitions at once (test workers, `dagster dev` beside a CLI run): one parses
+    under a file lock while the others wait, and the manifest appears by an atomic rename, so
+    no process ever reads a half-written one (dbt writes it in place: two parses at once left
+    a corrupt manifest.json that every later import failed on).
     """
-    manifest = DBT_PROJECT.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+    target = project_dir / "target"
+    manifest = target / "manifest.json"
+    if _is_current(manifest, project_dir):
         return manifest
-    env = dict(os.environ, PAPERTRENDS_HOME=str(home().root), DBT_LOG_PATH=str(home().logs / "dbt"))
-    result = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _is_current(manifest, project_dir):
+            _parse_into(project_dir, manifest)
     return manifest
+
+
+def _parse_into(project_dir: Path, manifest: Path) -> None:
+    env = dict(os.environ, PAPERTRENDS_HOME=str(home().root), DBT_LOG_PATH=str(home().logs / "dbt"))
+    with tempfile.TemporaryDirectory(prefix="parse-", dir=manifest.parent) as scratch:
+        result = subprocess.run(
+            [
+                DBT_EXECUTABLE,
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+                "--target-path",
+                scratch,
+            ],
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+        os.replace(Path(scratch) / "manifest.json", manifest)
 
 
 # --- Incremental build state -------------------------------------------------------------
