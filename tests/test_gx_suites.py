@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipelines.defs.quality import run_days
 from pipelines.quality import gx_suites
 from pipelines.quality.gx_suites import load_suite, read_frame, suite_columns, validate_suite, validate_table
+from pipelines.settings import EXPECTATIONS_DIR
 
 RAW = "raw.hf_daily_papers"
 ARXIV_ID_REGEX = (
@@ -109,7 +110,7 @@ LAYERS = {"arxiv_listings_raw": "raw", "hf_papers_raw": "raw", "staged_papers": 
 def test_suite_files_are_canonical_gx_json():
     assert gx_suites.suite_names() == SUITES
     for name in SUITES:
-        on_disk = json.loads((gx_suites.EXPECTATIONS_DIR / f"{name}.json").read_text())
+        on_disk = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text())
         suite = load_suite(name)
         assert suite.name == name
         assert suite.to_json_dict() == on_disk  # round-trips exactly

@@ -25,8 +25,7 @@ import dagster as dg
 
 from pipelines.defs.ingestion import HF_RAW, LEDGER, raw_key
 from pipelines.defs.resources import WarehouseResource
-from pipelines.quality.data_docs import record_validation
-from pipelines.quality.gx_suites import suite_source, validate_suite
+from pipelines.quality.suites import suite_source
 from pipelines.runner import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.sources import SOURCES
 from pipelines.warehouse import STREAMING_MEMORY_LIMIT
@@ -92,6 +91,10 @@ def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
         additional_deps=list(spec.reads),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        # Great Expectations loads with the first check that validates, not with the definitions.
+        from pipelines.quality.data_docs import record_validation
+        from pipelines.quality.gx_suites import validate_suite
+
         # Capped low: the suite's scans (2.6 GB of abstracts in raw at 1M papers) would fill
         # DuckDB's cache up to the run's limit beside GX's frames, in this process.
         with warehouse.connect(read_only=True, limit=STREAMING_MEMORY_LIMIT) as con:

@@ -41,7 +41,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -60,8 +59,7 @@ from great_expectations.expectations.expectation import (
     MulticolumnMapExpectation,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+from pipelines.quality.suites import suite_names, suite_source, suite_spec  # noqa: F401 (re-exported)
 
 SAMPLE_SEED = 42
 SAMPLE_VALUES = 5  # offending values kept per failed expectation
@@ -181,26 +179,9 @@ class SuiteOutcome:
 # --------------------------------------------------------------------------- suites
 
 
-@cache
-def _suite_text(name: str) -> str:
-    path = EXPECTATIONS_DIR / f"{name}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"no expectation suite {name!r} at {path}")
-    return path.read_text(encoding="utf-8")
-
-
-def _suite_spec(name: str) -> dict[str, Any]:
-    return json.loads(_suite_text(name))
-
-
 def load_suite(name: str) -> gx.ExpectationSuite:
     """A fresh ExpectationSuite from expectations/<name>.json (file text cached per process)."""
-    return gx.ExpectationSuite(**_suite_spec(name))
-
-
-def suite_names() -> list[str]:
-    """Every suite under expectations/, sorted."""
-    return sorted(path.stem for path in EXPECTATIONS_DIR.glob("*.json"))
+    return gx.ExpectationSuite(**suite_spec(name))
 
 
 def runtime_parameters(today: dt.date | None = None) -> dict[str, str]:
@@ -426,16 +407,6 @@ def validate_query(
     )
 
 
-def suite_source(suite_name: str) -> tuple[str, str]:
-    """("query", sql) or ("table", name): what the suite's meta says it validates."""
-    meta = _suite_spec(suite_name).get("meta") or {}
-    if meta.get("source_sql"):
-        return "query", meta["source_sql"]
-    if meta.get("table"):
-        return "table", meta["table"]
-    raise ValueError(f"suite {suite_name!r} names neither meta.table nor meta.source_sql")
-
-
 def validate_suite(
     con: duckdb.DuckDBPyConnection,
     suite_name: str,
@@ -453,7 +424,7 @@ def validate_suite(
     what it ingested, not the history again. None: every row.
     """
     kind, source = suite_source(suite_name)
-    meta = _suite_spec(suite_name).get("meta") or {}
+    meta = suite_spec(suite_name).get("meta") or {}
     column = meta.get("partition_column")
     if kind == "table" and column and partitions is not None:
         days = sorted(set(partitions))
@@ -477,7 +448,7 @@ def _validate(
     parameters: Mapping[str, Any] | None,
 ) -> SuiteOutcome:
     started = time.perf_counter()
-    spec = _suite_spec(suite_name)
+    spec = suite_spec(suite_name)
     suite = gx.ExpectationSuite(**spec)
     types = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
     referenced, whole_table = suite_columns(suite)

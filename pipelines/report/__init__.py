@@ -18,12 +18,12 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from pipelines.publish import file_identity, file_sha256, known_digest, manifest_path
-from pipelines.report import charts
 from pipelines.report.queries import (
     CATEGORY_CHART_LIMIT,
     EMERGING_LIMIT,
@@ -38,6 +38,9 @@ from pipelines.report.queries import (
 from pipelines.report.render import render_html, render_markdown
 from pipelines.settings import Home
 from pipelines.warehouse import connect
+
+if TYPE_CHECKING:  # altair and the chart renderer load when a report is built, not with the definitions
+    from pipelines.report import charts
 
 SECTIONS = (
     ("trending", "Trending papers"),
@@ -158,6 +161,8 @@ def _topic_share_summary(shares: pl.DataFrame) -> pl.DataFrame:
 
 
 def _context(manifest: dict, data: ReportData) -> tuple[dict, list[charts.Chart]]:
+    from pipelines.report import charts
+
     produced: list[charts.Chart] = []
 
     def keep(chart: charts.Chart | None) -> charts.Chart | None:

@@ -49,11 +49,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.preprocessing import normalize
 
+# scikit-learn is imported in the functions that fit or project: loading the Dagster definitions
+# (every run, every process that imports them) then costs neither its import time nor its memory.
 from pipelines.topics.ctfidf import c_tf_idf
 from pipelines.topics.registry import Event, RegistryTopic, assign_ids
 
@@ -176,6 +174,10 @@ def build_corpus(keywords: pl.DataFrame, config: TopicConfig) -> Corpus:
     paper_ids, counts = count_matrix(keywords, vocabulary)
     if not paper_ids or len(vocabulary) < 2:
         return Corpus(paper_ids, vocabulary, counts, counts, np.zeros((len(paper_ids), 0)))
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.preprocessing import normalize
+
     transformer = TfidfTransformer(sublinear_tf=True)
     tfidf = transformer.fit_transform(counts).tocsr()
     components = max(1, min(config.svd_components, len(vocabulary) - 1, len(paper_ids) - 1))
@@ -186,6 +188,8 @@ def build_corpus(keywords: pl.DataFrame, config: TopicConfig) -> Corpus:
 
 def project(counts: sp.csr_matrix, idf: np.ndarray, components: np.ndarray) -> np.ndarray:
     """Counts → unit LSA vectors, as :func:`build_corpus` computes them (sublinear tf, idf, l2, LSA, l2)."""
+    from sklearn.preprocessing import normalize
+
     tf = sp.csr_matrix(counts, dtype=np.float64, copy=True)
     tf.data = 1.0 + np.log(tf.data)
     tfidf = normalize(tf @ sp.diags(idf))
@@ -276,6 +280,8 @@ def _best_split(
     vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray, config: TopicConfig
 ) -> tuple[int, np.ndarray] | None:
     """The cluster whose 2-means parts are most distinct, if below split_max_similarity."""
+    from sklearn.cluster import KMeans
+
     best: tuple[float, int, np.ndarray] | None = None
     sizes = np.bincount(labels, minlength=centroids.shape[0])
     for cluster in np.argsort(-sizes, kind="stable"):
@@ -296,6 +302,8 @@ def cluster(
     vectors: np.ndarray, initial: np.ndarray | None, config: TopicConfig
 ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Papers → cluster labels 0..k-1 (step 2 and 3 of the module doc)."""
+    from sklearn.cluster import KMeans
+
     n = vectors.shape[0]
     stats = {"dissolved": 0, "split": 0, "rounds": 0}
     if initial is None or initial.shape[0] == 0:

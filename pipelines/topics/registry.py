@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 ID_PREFIX = "lt:"
 
@@ -75,6 +74,8 @@ def assign_ids(
             similarity[i, j] = cosine(terms, topic.terms)
     matched: dict[int, tuple[int, float]] = {}
     if clusters and registry:
+        from scipy.optimize import linear_sum_assignment  # imported here: scipy.optimize loads slowly
+
         rows, cols = linear_sum_assignment(-similarity)
         for i, j in zip(rows, cols, strict=True):
             if similarity[i, j] >= threshold:
