@@ -219,6 +219,11 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
         f"peak RSS {result.pipeline_rss / GB:.2f} GB, {result.records:,} records"
     )
 
+    if not args.keep_homes:
+        # The landed copy of the feed (as big as the feed) is not read again: freed before the bare
+        # script's database and the comparison's spill need the disk (at 1M they did not fit).
+        shutil.rmtree(home / "raw", ignore_errors=True)
+
     say("  bare_duckdb.sql ...")
     learned = work / "learned"
     export_learned(published, learned)
@@ -246,8 +251,6 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
     )
     for line in result.differences:
         print(f"    {line}", flush=True)
-    if not args.keep_homes:
-        shutil.rmtree(home / "raw", ignore_errors=True)  # the landed copy of the feed: as big as the feed
     return result
 
 
