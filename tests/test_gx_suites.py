@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipelines.defs.quality import run_days
 from pipelines.quality import gx_suites
 from pipelines.quality.gx_suites import load_suite, read_frame, suite_columns, validate_suite, validate_table
+from pipelines.quality.suites import suite_names, suite_source
 from pipelines.settings import EXPECTATIONS_DIR
 
 RAW = "raw.hf_daily_papers"
@@ -108,7 +109,7 @@ LAYERS = {"arxiv_listings_raw": "raw", "hf_papers_raw": "raw", "staged_papers": 
 
 
 def test_suite_files_are_canonical_gx_json():
-    assert gx_suites.suite_names() == SUITES
+    assert suite_names() == SUITES
     for name in SUITES:
         on_disk = json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text())
         suite = load_suite(name)
@@ -116,9 +117,9 @@ def test_suite_files_are_canonical_gx_json():
         assert suite.to_json_dict() == on_disk  # round-trips exactly
         assert on_disk["meta"]["layer"] == LAYERS.get(name, "marts")
     # A query suite carries its SQL in meta.source_sql; a table suite names its table.
-    assert gx_suites.suite_source("marts_topic_shares")[0] == "query"
-    assert gx_suites.suite_source("marts_emerging_topics") == ("table", "marts.emerging_topics")
-    assert gx_suites.suite_source("arxiv_listings_raw") == ("table", "raw.arxiv_listings")
+    assert suite_source("marts_topic_shares")[0] == "query"
+    assert suite_source("marts_emerging_topics") == ("table", "marts.emerging_topics")
+    assert suite_source("arxiv_listings_raw") == ("table", "raw.arxiv_listings")
 
     assert _expectation_types("hf_papers_raw") == [
         ("expect_column_values_to_not_be_null", "arxiv_id"),
@@ -588,7 +589,7 @@ def test_topic_shares_sum_to_one_per_period_despite_rounding(con):
     assert outcome.success, outcome.summary()
     assert outcome.table == "query:marts_topic_shares" and outcome.rows_in_source == 2  # the week and the month
     rows = con.execute(
-        f"SELECT period_type, unclustered_papers, learned_topics, share_total FROM ({gx_suites.suite_source('marts_topic_shares')[1]})"
+        f"SELECT period_type, unclustered_papers, learned_topics, share_total FROM ({suite_source('marts_topic_shares')[1]})"
     ).fetchall()
     assert rows == [("month", 3, 30, 1.0), ("week", 3, 30, 1.0)]
 

@@ -23,7 +23,8 @@ from pipelines.defs.ingestion import RAW_ASSETS
 from pipelines.defs.quality import SUITE_CHECKS, suite_checks
 from pipelines.defs.resources import WarehouseResource
 from pipelines.quality import data_docs
-from pipelines.quality.gx_suites import suite_names, validate_suite
+from pipelines.quality.gx_suites import validate_suite
+from pipelines.quality.suites import suite_names
 from pipelines.settings import Home
 
 GX_CHECKS = {f"gx_{name}" for name in suite_names()}

@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipelines.quality.gx_suites import SuiteOutcome, load_suite, suite_names
+from pipelines.quality.gx_suites import SuiteOutcome, load_suite
+from pipelines.quality.suites import suite_names
 
 SITE_NAME = "papertrends"
 _MARKER = ".papertrends_run_id"  # which run the site shows

@@ -59,7 +59,7 @@ from great_expectations.expectations.expectation import (
     MulticolumnMapExpectation,
 )
 
-from pipelines.quality.suites import suite_names, suite_source, suite_spec  # noqa: F401 (re-exported)
+from pipelines.quality.suites import suite_source, suite_spec
 
 SAMPLE_SEED = 42
 SAMPLE_VALUES = 5  # offending values kept per failed expectation
