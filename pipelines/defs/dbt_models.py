@@ -101,9 +101,10 @@ def _metadata(con, layer: str, model: str) -> dict:
     """Row count and column schema; for a view outside the marts only the schema (a preview of a
     mart view still helps analysts; no view is counted: table_metadata)."""
     schema = SEED_SCHEMA if layer == "seed" else layer
-    if layer != "marts" and is_view(con, schema, model):
+    view = is_view(con, schema, model)
+    if view and layer != "marts":
         return {"dagster/column_schema": dg.MetadataValue.table_schema(column_schema(con, schema, model))}
-    return table_metadata(con, schema, model, preview=layer == "marts")
+    return table_metadata(con, schema, model, preview=layer == "marts", view=view)
 
 
 def stream_to_exit(invocation: Any) -> list:

@@ -44,15 +44,17 @@ def is_view(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     return bool(kind) and kind[0] == "VIEW"
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, *, preview: bool) -> dict:
+def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str, *, preview: bool, view: bool) -> dict:
     """Row count (tables only), column schema and, with ``preview``, the first rows.
+
+    ``view``: whether the relation is a view (:func:`is_view`; the caller has asked already).
 
     A view is not counted: counting runs its whole query, every run (marts.paper_keywords at 1M
     papers: 92M rows, 14 s), and its rows are computed when read anyway.
     """
     relation = f'"{schema}"."{table}"'
     metadata: dict = {"dagster/column_schema": dg.MetadataValue.table_schema(column_schema(con, schema, table))}
-    if is_view(con, schema, table):
+    if view:
         metadata["relation"] = "view: its rows are computed when it is read"
     else:
         metadata["dagster/row_count"] = dg.MetadataValue.int(
