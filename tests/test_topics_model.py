@@ -245,9 +245,12 @@ def test_the_warehouse_fit_path_equals_the_in_memory_fit(tmp_path, monkeypatch):
         " TIMESTAMP '2025-06-30' AS latest_as_of FROM papers_frame"
     )
     assert stage_keywords(con, workers=2) == papers.height
+    wal = tmp_path / "w.duckdb.wal"
+    assert not wal.exists() or wal.stat().st_size == 0  # checkpointed: the fit does not run beside the rows
     monkeypatch.setattr(store, "PLACE_BLOCK", 50)  # the others in several blocks
     sample, others = fit_keywords(con, config.fit_sample)
     assert sample["paper_id"].n_unique() == 200
+    assert set(sample["paper_id"]) == set(fit_sample(keywords, 200)["paper_id"])  # chosen in DuckDB, the same
     from_warehouse = fit_topics(sample, Previous(), config, others)
     assert from_warehouse.assignments.equals(in_memory.assignments)
     assert from_warehouse.topics.equals(in_memory.topics)

@@ -36,8 +36,9 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.memory import release_freed_memory
 from pipelines.topics.corpus import KEYWORD_SCHEMA, PAPER_SCHEMA, keyword_blocks, parallel_workers
-from pipelines.topics.model import PLACE_BLOCK, Previous, TopicFit, TopicModel, fit_sample
+from pipelines.topics.model import PLACE_BLOCK, Previous, TopicFit, TopicModel
 from pipelines.topics.registry import RegistryTopic
 from pipelines.warehouse import insert_frame, transaction
 
@@ -142,6 +143,10 @@ def stage_keywords(con: duckdb.DuckDBPyConnection, workers: int | None = None) -
             insert_frame(con, FIT_KEYWORDS, keywords.cast(KEYWORD_SCHEMA))
     finally:
         reader.close()
+    # The inserted blocks stay in DuckDB's memory (past its limit: 0.3 GB at 1M papers) until a
+    # checkpoint writes them out, and the fit that follows would run beside them.
+    con.execute("CHECKPOINT")
+    release_freed_memory()
     return len(paper_ids)
 
 
@@ -171,15 +176,22 @@ def fit_keywords(
 ) -> tuple[pl.DataFrame, Iterator[pl.DataFrame] | None]:
     """From FIT_KEYWORDS: the keywords the fit clusters (paper_id, keyword, occurrences) and, when
     there are more than ``sample_size`` papers, the other papers' keywords in blocks of
-    PLACE_BLOCK papers. The sample is :func:`~pipelines.topics.model.fit_sample`'s."""
+    PLACE_BLOCK papers. The sample is :func:`~pipelines.topics.model.fit_sample`'s, chosen here
+    in DuckDB (the md5 of a million ids in Python left 0.1 GB of strings behind)."""
     columns = "paper_id, keyword, occurrences"
-    papers = con.sql(f"SELECT DISTINCT paper_id FROM {FIT_KEYWORDS}").pl()
-    sample = fit_sample(papers, sample_size)
-    if sample is None:
+    papers = con.execute(f"SELECT count(DISTINCT paper_id) FROM {FIT_KEYWORDS}").fetchall()[0][0]
+    if papers <= sample_size:
         return con.sql(f"SELECT {columns} FROM {FIT_KEYWORDS}").pl(), None
-    con.register("fit_sample_papers", sample.to_arrow())
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fit_sample_papers AS"
+        f" SELECT paper_id FROM (SELECT DISTINCT paper_id FROM {FIT_KEYWORDS})"
+        " ORDER BY md5(paper_id), paper_id LIMIT $size",
+        {"size": sample_size},
+    )
     in_sample = "paper_id IN (SELECT paper_id FROM fit_sample_papers)"
-    others = papers.join(sample, on="paper_id", how="anti")["paper_id"].sort()
+    others = con.sql(f"SELECT DISTINCT paper_id FROM {FIT_KEYWORDS} WHERE NOT {in_sample} ORDER BY paper_id").pl()[
+        "paper_id"
+    ]
     sample_keywords = con.sql(f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE {in_sample}").pl()
     query = f"SELECT {columns} FROM {FIT_KEYWORDS} WHERE paper_id BETWEEN $first AND $last AND NOT {in_sample}"
     return sample_keywords, _id_range_blocks(con, query, others, PLACE_BLOCK)
