@@ -4,10 +4,13 @@ process plus dbt's or the tokeniser workers': heap kept for reuse counts in it).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from contextlib import contextmanager
 
 import duckdb
 import psutil
+import pytest
 
 from pipelines import publish, warehouse
 from pipelines.memory import release_freed_memory
@@ -60,3 +63,33 @@ def test_publish_connections_take_the_run_limit(tmp_path, monkeypatch):
     publish.checkpoint(database)
     assert publish.mart_row_counts(database) == {}
     assert seen == ["953.6 MiB", "953.6 MiB"]  # 1 GB, on the writing and the reading connection
+
+
+FREED_FRAME = """
+import os, sys
+if sys.argv[1] == "default":
+    os.environ["_RJEM_MALLOC_CONF"] = "dirty_decay_ms:10000"  # jemalloc's own default
+import pipelines  # noqa: F401
+import numpy as np, polars as pl, psutil
+process = psutil.Process()
+before = process.memory_info().rss
+frame = pl.DataFrame({"a": np.arange(20_000_000), "b": np.arange(20_000_000) % 1000}).sort("b")
+held = process.memory_info().rss - before
+del frame
+print(held, process.memory_info().rss - before)
+"""
+
+
+@pytest.mark.parametrize("allocator", ["package", "default"])
+def test_polars_hands_freed_frames_back_at_once_in_the_package(allocator):
+    """Importing pipelines sets polars' jemalloc to return freed pages at once (pipelines/__init__.py)."""
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    result = subprocess.run(
+        [sys.executable, "-c", FREED_FRAME, allocator], capture_output=True, text=True, env=env, check=True
+    )
+    held, after = (int(n) for n in result.stdout.split())
+    assert held > 250 * MB
+    if allocator == "package":
+        assert after < 50 * MB
+    else:  # what the run's process kept before: the frame's pages, for jemalloc's decay time
+        assert after > 200 * MB
