@@ -38,7 +38,7 @@ import polars as pl
 
 from pipelines.memory import release_freed_memory
 from pipelines.topics.corpus import KEYWORD_SCHEMA, PAPER_SCHEMA, keyword_blocks, parallel_workers
-from pipelines.topics.model import PLACE_BLOCK, Previous, TopicFit, TopicModel
+from pipelines.topics.model import PLACE_BLOCK, SAMPLE_SQL, Previous, TopicFit, TopicModel
 from pipelines.topics.registry import RegistryTopic
 from pipelines.warehouse import insert_frame, transaction
 
@@ -176,18 +176,13 @@ def fit_keywords(
 ) -> tuple[pl.DataFrame, Iterator[pl.DataFrame] | None]:
     """From FIT_KEYWORDS: the keywords the fit clusters (paper_id, keyword, occurrences) and, when
     there are more than ``sample_size`` papers, the other papers' keywords in blocks of
-    PLACE_BLOCK papers. The sample is :func:`~pipelines.topics.model.fit_sample`'s, chosen here
-    in DuckDB (the md5 of a million ids in Python left 0.1 GB of strings behind)."""
+    PLACE_BLOCK papers. The sample is :func:`~pipelines.topics.model.fit_sample`'s (SAMPLE_SQL)."""
     columns = "paper_id, keyword, occurrences"
     papers = con.execute(f"SELECT count(DISTINCT paper_id) FROM {FIT_KEYWORDS}").fetchall()[0][0]
     if papers <= sample_size:
         return con.sql(f"SELECT {columns} FROM {FIT_KEYWORDS}").pl(), None
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE fit_sample_papers AS"
-        f" SELECT paper_id FROM (SELECT DISTINCT paper_id FROM {FIT_KEYWORDS})"
-        " ORDER BY md5(paper_id), paper_id LIMIT $size",
-        {"size": sample_size},
-    )
+    sample = SAMPLE_SQL.format(source=FIT_KEYWORDS, size=int(sample_size))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fit_sample_papers AS {sample}")
     in_sample = "paper_id IN (SELECT paper_id FROM fit_sample_papers)"
     others = con.sql(f"SELECT DISTINCT paper_id FROM {FIT_KEYWORDS} WHERE NOT {in_sample} ORDER BY paper_id").pl()[
         "paper_id"
