@@ -312,26 +312,44 @@ class Measured:
     peak_rss: int
     returncode: int
     timed_out: bool = False
-    samples: list[tuple[float, int]] = field(default_factory=list)  # (epoch seconds, tree RSS bytes)
+    # (epoch seconds, tree RSS bytes, that RSS by process role: see tree_rss)
+    samples: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
 
     def peak_between(self, start: float, end: float) -> int:
         """The highest RSS sampled between two epoch times (0 when no sample fell there)."""
-        return max((rss for at, rss in self.samples if start <= at <= end), default=0)
+        return self.peak_sample_between(start, end)[1]
+
+    def peak_sample_between(self, start: float, end: float) -> tuple[float, int, dict[str, int]]:
+        """The sample with the highest RSS between two epoch times, with its split by role."""
+        return max(
+            (sample for sample in self.samples if start <= sample[0] <= end), key=lambda s: s[1], default=(0.0, 0, {})
+        )
 
 
-def tree_rss(root) -> int:
-    """Resident memory of a process and all its descendants, in bytes (0 for ones that exited)."""
+def process_role(process, root) -> str:
+    """What a process of a run's tree is: the run's own process, dbt, or a worker it started."""
+    if process.pid == root.pid:
+        return "run"
+    command = " ".join(process.cmdline())
+    return "dbt" if "/dbt " in f"{command} " or command.endswith("/dbt") else "worker"
+
+
+def tree_rss(root) -> tuple[int, dict[str, int]]:
+    """Resident memory of a process and all its descendants, in bytes (0 for ones that exited),
+    and the same split by :func:`process_role`."""
     import psutil
 
-    total = 0
+    by_role: dict[str, int] = {}
     try:
         processes = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return 0, by_role
     for process in processes:
         with contextlib.suppress(psutil.Error):  # exited between listing and reading
-            total += process.memory_info().rss
-    return total
+            rss = process.memory_info().rss
+            role = process_role(process, root)
+            by_role[role] = by_role.get(role, 0) + rss
+    return sum(by_role.values()), by_role
 
 
 def kill_tree(root) -> None:
@@ -363,12 +381,12 @@ def run_measured(
         start = time.perf_counter()
         process = subprocess.Popen(list(command), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
         root = psutil.Process(process.pid)
-        samples: list[tuple[float, int]] = []
+        samples: list[tuple[float, int, dict[str, int]]] = []
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.is_set():
-                samples.append((time.time(), tree_rss(root)))
+                samples.append((time.time(), *tree_rss(root)))
                 stop.wait(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -383,7 +401,7 @@ def run_measured(
         seconds = time.perf_counter() - start
         stop.set()
         sampler.join()
-        return Measured(seconds, max((rss for _, rss in samples), default=0), returncode, timed_out, samples)
+        return Measured(seconds, max((s[1] for s in samples), default=0), returncode, timed_out, samples)
     finally:
         if log:
             out.close()

@@ -83,6 +83,7 @@ class SizeResult:
     bare_statements: list[tuple[str, float]] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
     step_rss: list[tuple[str, int]] = field(default_factory=list)  # peak RSS of the run's tree during each step
+    step_rss_by_role: dict[str, dict[str, int]] = field(default_factory=dict)  # that peak by process role
 
     @property
     def pipeline_without_learned_s(self) -> float:
@@ -210,6 +211,7 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
     )
     first_step = min((start for start, _ in intervals.values()), default=float("inf"))
     result.step_rss.append(("(before the first step: start-up, landing)", measured.peak_between(0, first_step)))
+    result.step_rss_by_role = {step: measured.peak_sample_between(*interval)[2] for step, interval in intervals.items()}
     result.dbt_nodes = dbt_node_times(home)
     result.learned_s = dict(result.steps).get(LEARNED_STEP, 0.0)
     published = home / "published" / "papertrends.duckdb"
@@ -296,13 +298,19 @@ def report(results: list[SizeResult]) -> None:
         )
         print("  peak RSS of the whole process tree during each step (highest first):")
         for step, rss in sorted(r.step_rss, key=lambda item: -item[1])[:6]:
-            print(f"    {rss / GB:8.2f} GB  {step}")
+            roles = r.step_rss_by_role.get(step, {})
+            split = " + ".join(f"{role} {roles[role] / GB:.2f}" for role in ROLES if role in roles)
+            print(f"    {rss / GB:8.2f} GB  {step}{f'  ({split})' if split else ''}")
         print("  inside the dbt steps (dbt's own time per model or test, longest first):")
         for node, seconds in r.dbt_nodes[:10]:
             print(f"    {seconds:8.1f} s  {node}")
         print("  bare (statements, longest first):")
         for label, seconds in r.bare_statements[:8]:
             print(f"    {seconds:8.1f} s  {label}")
+
+
+# The processes of a run's tree (bench/_common.py, process_role), in the order a split is printed.
+ROLES = ("run", "dbt", "worker")
 
 
 def main() -> int:

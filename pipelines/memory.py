@@ -29,8 +29,13 @@ def _glibc() -> ctypes.CDLL | None:
 _LIBC = _glibc()
 
 
+def trim_heap() -> bool:
+    """``malloc_trim``: glibc's freed heap back to the OS, without a garbage collection."""
+    return bool(_LIBC.malloc_trim(0)) if _LIBC is not None else False
+
+
 def release_freed_memory() -> bool:
     """Return freed heap to the OS; True when glibc gave some back (False: nothing, or not glibc)."""
     gc.collect()  # frames held only by reference cycles free their buffers now
     pa.default_memory_pool().release_unused()
-    return bool(_LIBC.malloc_trim(0)) if _LIBC is not None else False
+    return trim_heap()

@@ -1,14 +1,17 @@
-"""A dbt invocation whose event stream fails must not hang the run waiting for dbt."""
+"""How the dbt steps start dbt: a failed event stream must not hang the run waiting for dbt,
+and each step's dbt process gets its own DuckDB memory limit."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 
 import pytest
 
-from pipelines.defs.dbt_models import stream_to_exit
+from pipelines.defs.dbt_models import TOPIC_STEP, dbt_memory_limit, environment, stream_to_exit
+from pipelines.settings import MEMORY_LIMIT_VARIABLE, scaled_memory_limit
 
 
 class _FailingInvocation:
@@ -47,3 +50,66 @@ def test_clean_stream_returns_every_event_after_exit():
     invocation = _CleanInvocation()
     assert stream_to_exit(invocation) == ["done"]
     assert invocation.process.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("limit", "share", "scaled"),
+    [("1GB", 0.8, "800MB"), ("1.5 GiB", 0.8, "1288MB"), ("2048mb", 0.5, "1024MB"), ("about a gig", 0.8, "about a gig")],
+)
+def test_scaled_memory_limit_reads_duckdb_sizes(limit, share, scaled):
+    assert scaled_memory_limit(limit, share) == scaled
+
+
+def test_environment_restores_what_was_there(monkeypatch):
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "1GB")
+    with environment(MEMORY_LIMIT_VARIABLE, "800MB"):
+        assert os.environ[MEMORY_LIMIT_VARIABLE] == "800MB"
+    assert os.environ[MEMORY_LIMIT_VARIABLE] == "1GB"
+    monkeypatch.delenv(MEMORY_LIMIT_VARIABLE)
+    with pytest.raises(RuntimeError, match="inside"), environment(MEMORY_LIMIT_VARIABLE, "800MB"):
+        raise RuntimeError("inside")
+    assert MEMORY_LIMIT_VARIABLE not in os.environ
+
+
+def test_the_topic_step_starts_dbt_at_its_share_of_the_limit(tmp_path, monkeypatch):
+    """What DuckDB in dbt's own process reports, for the limit each step starts dbt with."""
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.dbt_project import DBT_PROJECT
+    from pipelines.defs.resources import DBT_EXECUTABLE
+
+    monkeypatch.setenv("PAPERTRENDS_HOME", str(tmp_path))
+    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "1GB")
+    (tmp_path / "warehouse").mkdir()
+    dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
+    seen = {}
+    for op_name in (TOPIC_STEP, "papertrends_dbt_models"):
+        with environment(MEMORY_LIMIT_VARIABLE, dbt_memory_limit(op_name)):
+            invocation = dbt.cli(
+                ["show", "--inline", "select current_setting('memory_limit') as memory_limit"],
+                target_path=tmp_path / "target",  # the second invocation reuses the first one's parse
+            )
+        previews = [
+            event.raw_event["data"]["preview"]
+            for event in invocation.stream_raw_events()
+            if event.raw_event["info"]["name"] == "ShowNode"
+        ]
+        assert invocation.process.wait() == 0
+        seen[op_name] = previews[0].splitlines()[-1].strip("| ")
+    # DuckDB prints sizes in binary units: 800 MB is 762.9 MiB, 1 GB 953.6 MiB.
+    assert seen == {TOPIC_STEP: "762.9 MiB", "papertrends_dbt_models": "953.6 MiB"}
+    assert os.environ[MEMORY_LIMIT_VARIABLE] == "1GB"
+
+
+def test_a_run_names_each_dbt_steps_memory_limit(sample_run):
+    import dagster as dg
+
+    home, summary = sample_run
+    with dg.DagsterInstance.from_config(str(home.dagster_home)) as instance:
+        logs = instance.all_logs(summary.run_id)
+    limits = {
+        entry.step_key: entry.user_message.rsplit("DuckDB memory limit ", 1)[1]
+        for entry in logs
+        if entry.step_key and "DuckDB memory limit" in entry.user_message
+    }
+    assert limits == {"papertrends_dbt_models": "1GB", TOPIC_STEP: "800MB"}

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import pipelines.file_pool as file_pool
+import pipelines.raw_rows as raw_rows
 import pipelines.sources.fast_json as fast_json
 import pipelines.sources.hf_daily_papers as hf_module
 import pipelines.warehouse as warehouse
@@ -148,6 +149,42 @@ def test_raw_rows_are_the_parsers_rows(sample_home: Home) -> None:
     assert rows == [{name: row[name] for name in names} for row in parsed.rows]
     assert rows[0]["arxiv_id"] == "2412.07730" and rows[0]["record_format"] == "python_repr"
     assert json.loads(rows[0]["record_json"])["paper"]["upvotes"] == 54
+
+
+def test_rows_are_drained_into_arrow_in_chunks_as_from_a_list(sample_home: Home, monkeypatch) -> None:
+    """Chunked conversion (a worker's memory at 1M papers) gives the table a whole-list one does."""
+    path = next(landed_files(sample_home, "hf_daily_papers", ["2024-12-11"]))
+    source = SOURCES["hf_daily_papers"]
+    rows = source.parse(path, path.read_bytes(), dt.date(2024, 12, 11)).rows
+    columns = {name: kind for name, kind in raw_rows.source_columns(source).items() if name in source.raw_schema}
+    whole = raw_rows.rows_table(rows, columns)
+    monkeypatch.setattr(raw_rows, "ROW_CHUNK", 7)  # 26 rows: four chunks, the last of five
+    drained = raw_rows.drain_rows(rows, columns)
+    assert rows == []
+    assert [len(batch) for batch in drained.to_batches()] == [7, 7, 7, 5]
+    assert drained.schema == whole.schema
+    assert drained.to_pylist() == whole.to_pylist()
+    assert drained.num_rows == 26 and drained.column("arxiv_id")[0].as_py() == "2412.07730"
+
+
+def test_a_workers_ledger_counts_every_record_read(tmp_path: Path) -> None:
+    """records_read is the parse's accepted plus quarantined records, counted before the drain."""
+    records = day_records()
+    path = tmp_path / "2025-01-08.json"
+    path.write_text(json.dumps([*records, records[0]], ensure_ascii=False), encoding="utf-8")  # one repeat
+    home = Home(tmp_path / "home").ensure()
+    landed = land_file(path, home).path
+    task = raw_rows.FileTask("hf_daily_papers", landed, landed.relative_to(home.root).as_posix(), dt.date(2025, 1, 8))
+    done = raw_rows.read_landed(task)
+    assert done.rows.num_rows == len(records) == 15
+    assert [q["reason"] for q in done.quarantine] == [
+        f"duplicate paper.id {records[0]['paper']['id']} in this file (first at position 0)"
+    ]
+    assert (done.ledger["records_read"], done.ledger["records_accepted"], done.ledger["records_quarantined"]) == (
+        16,
+        15,
+        1,
+    )
 
 
 def test_a_rerun_from_scratch_is_identical(sample_home: Home, tmp_path: Path) -> None:

@@ -20,7 +20,9 @@ partial parsing skips the parse when the project did not change.
 """
 
 import hashlib
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -32,6 +34,7 @@ from pipelines.defs.learned_topics import LEARNED_TOPICS, TOPIC_STEP_PREFIX
 from pipelines.defs.metadata import column_schema, is_view, table_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.fingerprint import FULL_REFRESH_TAG, model_fingerprint
+from pipelines.settings import MEMORY_LIMIT_VARIABLE, memory_limit, topic_step_memory_limit
 from pipelines.sources import SOURCES
 from pipelines.topics.store import clear_learned_changes
 from pipelines.topics.store import ensure_tables as ensure_learned_tables
@@ -107,6 +110,26 @@ def _metadata(con, layer: str, model: str) -> dict:
     return table_metadata(con, schema, model, preview=layer == "marts", view=view)
 
 
+@contextmanager
+def environment(name: str, value: str) -> Iterator[None]:
+    """``os.environ[name] = value`` while the block runs (dagster-dbt starts dbt with this
+    process's environment and takes no environment of its own; steps run one at a time)."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
+
+
+def dbt_memory_limit(op_name: str) -> str:
+    """DuckDB's limit for the dbt process of a step (the profile reads it from the environment)."""
+    return topic_step_memory_limit() if op_name == TOPIC_STEP else memory_limit()
+
+
 def stream_to_exit(invocation: Any) -> list:
     """Every event of a dbt invocation, returning only once the dbt process has exited."""
     try:
@@ -135,15 +158,17 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         ensure_raw_tables(con)
         ensure_learned_tables(con)
         plan = plan_step(con, step, fingerprint, force=forced)
+    limit = dbt_memory_limit(context.op.name)
     context.log.info(
         f"dbt step {step}: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason}),"
-        f" {len(plan.changed_days)} changed day(s)"
+        f" {len(plan.changed_days)} changed day(s), DuckDB memory limit {limit}"
     )
     # dagster-dbt's fetch_row_counts() keeps a dbt adapter connection open in this
     # process, which locks DuckDB; count rows ourselves once dbt has exited.
     # The step's select/exclude (from @dbt_assets) is added by dagster-dbt.
     args = ["build", *(["--full-refresh"] if plan.full_refresh else [])]
-    invocation = dbt.cli(args, context=context, target_path=target)
+    with environment(MEMORY_LIMIT_VARIABLE, limit):
+        invocation = dbt.cli(args, context=context, target_path=target)
     events = stream_to_exit(invocation)
     # Only now, every model built over every changed day: the next run starts from here.
     with warehouse.connect() as con:
