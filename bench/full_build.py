@@ -61,6 +61,8 @@ LEARNED_STEP = "topics__learned_topics"
 GB = 10**9  # the targets are in GB (decimal)
 TARGET_RATIO = 1.5
 TARGET_RSS = 2 * GB
+# The processes of a run's tree (bench/_common.py, process_role), in the order a split is printed.
+ROLES = ("run", "dbt", "worker")
 
 
 @dataclass
@@ -307,10 +309,6 @@ def report(results: list[SizeResult]) -> None:
         print("  bare (statements, longest first):")
         for label, seconds in r.bare_statements[:8]:
             print(f"    {seconds:8.1f} s  {label}")
-
-
-# The processes of a run's tree (bench/_common.py, process_role), in the order a split is printed.
-ROLES = ("run", "dbt", "worker")
 
 
 def main() -> int:

@@ -102,8 +102,3 @@ def scaled_memory_limit(limit: str, share: float) -> str:
         return limit
     size = float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
     return f"{max(1, round(size * share / 10**6))}MB"
-
-
-def topic_step_memory_limit() -> str:
-    """DuckDB's limit for the topic dbt step's process: its share of the run's limit."""
-    return scaled_memory_limit(memory_limit(), TOPIC_STEP_MEMORY_SHARE)

@@ -34,7 +34,7 @@ from pipelines.defs.learned_topics import LEARNED_TOPICS, TOPIC_STEP_PREFIX
 from pipelines.defs.metadata import column_schema, is_view, table_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.fingerprint import FULL_REFRESH_TAG, model_fingerprint
-from pipelines.settings import MEMORY_LIMIT_VARIABLE, memory_limit, topic_step_memory_limit
+from pipelines.settings import MEMORY_LIMIT_VARIABLE, TOPIC_STEP_MEMORY_SHARE, memory_limit, scaled_memory_limit
 from pipelines.sources import SOURCES
 from pipelines.topics.store import clear_learned_changes
 from pipelines.topics.store import ensure_tables as ensure_learned_tables
@@ -126,8 +126,9 @@ def environment(name: str, value: str) -> Iterator[None]:
 
 
 def dbt_memory_limit(op_name: str) -> str:
-    """DuckDB's limit for the dbt process of a step (the profile reads it from the environment)."""
-    return topic_step_memory_limit() if op_name == TOPIC_STEP else memory_limit()
+    """DuckDB's limit for the dbt process of a step (the profile reads it from the environment):
+    the run's limit, of which the topic step takes its share."""
+    return scaled_memory_limit(memory_limit(), TOPIC_STEP_MEMORY_SHARE) if op_name == TOPIC_STEP else memory_limit()
 
 
 def stream_to_exit(invocation: Any) -> list:
