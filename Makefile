@@ -33,11 +33,12 @@ browser:
 	fi
 
 # Two workers, a test file each at a time (its module fixtures run once): a pipeline run keeps
-# about one of the two cores busy. TEST_WORKERS=0 runs the suite in this process.
+# about one of the two cores busy. Files go out slowest first (tests/conftest.py): xdist's own
+# order, most tests first, left the slowest files for the end. TEST_WORKERS=0: in this process.
 TEST_WORKERS ?= 2
 
 test: setup browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
 
 lint: setup
 	$(BIN)/ruff check pipelines tests bench

@@ -71,20 +71,20 @@ def test_environment_restores_what_was_there(monkeypatch):
     assert MEMORY_LIMIT_VARIABLE not in os.environ
 
 
-def test_the_topic_step_starts_dbt_at_its_share_of_the_limit(tmp_path, monkeypatch):
-    """What DuckDB in dbt's own process reports, for the limit each step starts dbt with."""
+def test_dbt_starts_at_its_share_of_the_runs_limit(tmp_path, monkeypatch):
+    """What DuckDB in dbt's own process reports, for the limit the dbt steps start dbt with."""
     from dagster_dbt import DbtCliResource
 
     from pipelines.dbt_project import DBT_PROJECT
     from pipelines.defs.resources import DBT_EXECUTABLE
 
     monkeypatch.setenv("PAPERTRENDS_HOME", str(tmp_path))
-    monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, "1GB")
     (tmp_path / "warehouse").mkdir()
     dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
     seen = {}
-    for op_name in (TOPIC_STEP, "papertrends_dbt_models"):
-        with environment(MEMORY_LIMIT_VARIABLE, dbt_memory_limit(op_name)):
+    for run_limit in ("1GB", "2GiB"):
+        monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, run_limit)
+        with environment(MEMORY_LIMIT_VARIABLE, dbt_memory_limit()):
             invocation = dbt.cli(
                 ["show", "--inline", "select current_setting('memory_limit') as memory_limit"],
                 target_path=tmp_path / "target",  # the second invocation reuses the first one's parse
@@ -95,10 +95,10 @@ def test_the_topic_step_starts_dbt_at_its_share_of_the_limit(tmp_path, monkeypat
             if event.raw_event["info"]["name"] == "ShowNode"
         ]
         assert invocation.process.wait() == 0
-        seen[op_name] = previews[0].splitlines()[-1].strip("| ")
-    # DuckDB prints sizes in binary units: 800 MB is 762.9 MiB, 1 GB 953.6 MiB.
-    assert seen == {TOPIC_STEP: "762.9 MiB", "papertrends_dbt_models": "953.6 MiB"}
-    assert os.environ[MEMORY_LIMIT_VARIABLE] == "1GB"
+        seen[run_limit] = previews[0].splitlines()[-1].strip("| ")
+        assert os.environ[MEMORY_LIMIT_VARIABLE] == run_limit
+    # DuckDB prints sizes in binary units: 800MB as 762.9 MiB, 4/5 of 2 GiB (1718MB) as 1.5 GiB.
+    assert seen == {"1GB": "762.9 MiB", "2GiB": "1.5 GiB"}
 
 
 def test_a_run_names_each_dbt_steps_memory_limit(sample_run):
@@ -112,4 +112,4 @@ def test_a_run_names_each_dbt_steps_memory_limit(sample_run):
         for entry in logs
         if entry.step_key and "DuckDB memory limit" in entry.user_message
     }
-    assert limits == {"papertrends_dbt_models": "1GB", TOPIC_STEP: "800MB"}
+    assert limits == {"papertrends_dbt_models": "800MB", TOPIC_STEP: "800MB"}

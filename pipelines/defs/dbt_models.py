@@ -34,7 +34,7 @@ from pipelines.defs.learned_topics import LEARNED_TOPICS, TOPIC_STEP_PREFIX
 from pipelines.defs.metadata import column_schema, is_view, table_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.fingerprint import FULL_REFRESH_TAG, model_fingerprint
-from pipelines.settings import MEMORY_LIMIT_VARIABLE, TOPIC_STEP_MEMORY_SHARE, memory_limit, scaled_memory_limit
+from pipelines.settings import DBT_MEMORY_SHARE, MEMORY_LIMIT_VARIABLE, memory_limit, scaled_memory_limit
 from pipelines.sources import SOURCES
 from pipelines.topics.store import clear_learned_changes
 from pipelines.topics.store import ensure_tables as ensure_learned_tables
@@ -125,10 +125,10 @@ def environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = before
 
 
-def dbt_memory_limit(op_name: str) -> str:
-    """DuckDB's limit for the dbt process of a step (the profile reads it from the environment):
-    the run's limit, of which the topic step takes its share."""
-    return scaled_memory_limit(memory_limit(), TOPIC_STEP_MEMORY_SHARE) if op_name == TOPIC_STEP else memory_limit()
+def dbt_memory_limit() -> str:
+    """DuckDB's limit in dbt's process (the profile reads it from the environment): dbt's share
+    of the run's limit."""
+    return scaled_memory_limit(memory_limit(), DBT_MEMORY_SHARE)
 
 
 def stream_to_exit(invocation: Any) -> list:
@@ -159,7 +159,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         ensure_raw_tables(con)
         ensure_learned_tables(con)
         plan = plan_step(con, step, fingerprint, force=forced)
-    limit = dbt_memory_limit(context.op.name)
+    limit = dbt_memory_limit()
     context.log.info(
         f"dbt step {step}: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason}),"
         f" {len(plan.changed_days)} changed day(s), DuckDB memory limit {limit}"
