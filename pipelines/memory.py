@@ -34,8 +34,15 @@ def trim_heap() -> bool:
     return bool(_LIBC.malloc_trim(0)) if _LIBC is not None else False
 
 
-def release_freed_memory() -> bool:
-    """Return freed heap to the OS; True when glibc gave some back (False: nothing, or not glibc)."""
-    gc.collect()  # frames held only by reference cycles free their buffers now
+def release_freed_memory(*, collect_cycles: bool = True) -> bool:
+    """Return freed heap to the OS; True when glibc gave some back (False: nothing, or not glibc).
+
+    ``collect_cycles``: first a full garbage collection, so that frames held only by reference
+    cycles free their buffers. It walks every Python object: a few hundred ms in a Dagster
+    process, which is why closing a connection (many a run) skips it, and the end of a step
+    that built frames asks for it.
+    """
+    if collect_cycles:
+        gc.collect()
     pa.default_memory_pool().release_unused()
     return trim_heap()

@@ -93,7 +93,7 @@ def connect(path: Path, *, read_only: bool = False, limit: str | None = None) ->
         con.close()
         # What the connection's buffers held stays in this process's heap otherwise, and
         # counts against the run's peak while dbt or the tokeniser workers run beside it.
-        release_freed_memory()
+        release_freed_memory(collect_cycles=False)
 
 
 @contextmanager

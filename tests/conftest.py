@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 from pathlib import Path
 
 import duckdb
@@ -56,13 +58,28 @@ def mart_tables(database: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory: pytest.TempPathFactory):
+def sample_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str):
+    """One pipeline run over the bundled sample for the whole session, read by many test files.
+
+    Built once whichever xdist worker asks first (the others wait on a lock, then read it): a run
+    is minutes on a slow 2-core machine, and each worker building its own cost CI two of them
+    side by side. Tests only read it (a rerun over it is a no-op that writes nothing).
+    """
     from pipelines.runner import run_pipeline
 
-    home = fresh_home(tmp_path_factory, "sample_home")
-    summary = run_pipeline([SAMPLE_DIR], home)
-    assert summary.success, f"sample run failed: {summary.failed_steps} {summary.failed_checks}"
-    return home, summary
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base  # xdist: the session's common folder
+    home = Home(shared / "sample_home")
+    built = shared / "sample_run.pickle"
+    with (shared / "sample_run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            os.environ["PAPERTRENDS_HOME"] = str(home.ensure().root)
+            summary = run_pipeline([SAMPLE_DIR], home)
+            assert summary.success, f"sample run failed: {summary.failed_steps} {summary.failed_checks}"
+            built.write_bytes(pickle.dumps(summary))
+    os.environ["PAPERTRENDS_HOME"] = str(home.root)
+    return home, pickle.loads(built.read_bytes())
 
 
 # Test files that run the whole pipeline, slowest first (seconds of one serial CI run, session 5).

@@ -113,3 +113,13 @@ def test_a_run_names_each_dbt_steps_memory_limit(sample_run):
         if entry.step_key and "DuckDB memory limit" in entry.user_message
     }
     assert limits == {"papertrends_dbt_models": "800MB", TOPIC_STEP: "800MB"}
+
+
+def test_later_dbt_calls_of_a_new_home_start_from_the_first_ones_parse(sample_run):
+    """Each step keeps its own target folder; only the first dbt call of a new home parses in full."""
+    home, _ = sample_run
+    full_parses = {
+        target.name: '"UnableToPartialParse"' in (target / "dbt.log").read_text(encoding="utf-8")
+        for target in (home.root / "dbt" / "target").iterdir()
+    }
+    assert full_parses == {"papertrends_dbt_models": True, TOPIC_STEP: False, "docs": False}

@@ -93,3 +93,29 @@ def test_a_broken_project_names_the_parse_error(tmp_path):
     assert "dbt parse failed" in err
     assert "no_such_model" in err
     assert not (project / "target" / "manifest.json").exists()
+
+
+def test_a_target_folder_takes_the_newest_parse_state_of_its_siblings(tmp_path):
+    from pipelines.dbt_project import PARSE_STATE, share_parse_state
+
+    targets = tmp_path / "target"
+
+    def state(name: str, content: bytes, mtime: float):
+        path = targets / name / PARSE_STATE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        os.utime(path, (mtime, mtime))
+
+    share_parse_state(targets / "docs")  # no sibling yet: nothing to start from
+    assert not (targets / "docs").exists()
+
+    state("step_one", b"older", 1_000)
+    state("step_two", b"newest", 2_000)
+    share_parse_state(targets / "docs")
+    assert (targets / "docs" / PARSE_STATE).read_bytes() == b"newest"
+
+    state("docs", b"own, newer still", 3_000)
+    share_parse_state(targets / "docs")
+    assert (targets / "docs" / PARSE_STATE).read_bytes() == b"own, newer still"
+    share_parse_state(targets / "step_one")  # an older own state is replaced by the newest
+    assert (targets / "step_one" / PARSE_STATE).read_bytes() == b"own, newer still"

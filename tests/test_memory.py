@@ -3,6 +3,7 @@ process plus dbt's or the tokeniser workers': heap kept for reuse counts in it).
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import duckdb
 import psutil
 import pytest
 
-from pipelines import publish, warehouse
+from pipelines import memory, publish, warehouse
 from pipelines.memory import release_freed_memory
 from pipelines.settings import MEMORY_LIMIT_VARIABLE
 
@@ -33,6 +34,29 @@ def test_release_returns_heap_that_glibc_kept_after_free():
     assert release_freed_memory() is True
     assert process.memory_info().rss - before < 100 * MB
     assert len(last) == 4000
+
+
+def test_closing_a_connection_trims_the_heap_without_a_full_collection(tmp_path, monkeypatch):
+    """A full collection walks every object of a Dagster process (a few hundred ms); a run closes
+    many connections: profiled on the sample, 12.7 s of a 100 s run went to them."""
+    full_collections, trims = [], []
+
+    def on_collection(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full_collections.append(info)
+
+    monkeypatch.setattr(memory, "trim_heap", lambda: trims.append(1) or True)
+    gc.disable()  # only collections asked for count
+    gc.callbacks.append(on_collection)
+    try:
+        with warehouse.connect(tmp_path / "warehouse.duckdb") as con:
+            con.execute("CREATE TABLE t AS SELECT range AS x FROM range(100000)")
+        assert (len(full_collections), len(trims)) == (0, 1)
+        assert release_freed_memory() is True  # what a step that built frames asks for at its end
+        assert (len(full_collections), len(trims)) == (1, 2)
+    finally:
+        gc.callbacks.remove(on_collection)
+        gc.enable()
 
 
 def test_connection_takes_the_run_limit_or_a_lower_one_for_streaming_work(tmp_path, monkeypatch):

@@ -108,6 +108,10 @@ def test_dbt_docs_are_generated_after_publishing(sample_run):
     assert manifest["nodes"]["model.papertrends.trending_papers"]["description"].startswith("Top var('trending_top_n')")
     assert (site / "index.html").stat().st_size > 100_000
     assert "model.papertrends.trending_papers" in (site / "static_index.html").read_text()  # self-contained
+    # Every node is listed; only the models are compiled (the tests' rendered SQL is left out).
+    tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
+    assert len(tests) > 200 and not any(node.get("compiled_code") for node in tests)
+    assert "from " in manifest["nodes"]["model.papertrends.trending_papers"]["compiled_code"].lower()
 
     instance = dg.DagsterInstance.from_config(str(home.dagster_home))
     event = instance.get_latest_materialization_event(DBT_DOCS)

@@ -28,7 +28,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from pipelines.dbt_project import DBT_PROJECT, commit_step, ensure_manifest, plan_step
+from pipelines.dbt_project import DBT_PROJECT, commit_step, ensure_manifest, plan_step, share_parse_state
 from pipelines.defs.ingestion import LEDGER, raw_key
 from pipelines.defs.learned_topics import LEARNED_TOPICS, TOPIC_STEP_PREFIX
 from pipelines.defs.metadata import column_schema, is_view, table_metadata
@@ -168,6 +168,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     # process, which locks DuckDB; count rows ourselves once dbt has exited.
     # The step's select/exclude (from @dbt_assets) is added by dagster-dbt.
     args = ["build", *(["--full-refresh"] if plan.full_refresh else [])]
+    share_parse_state(target)
     with environment(MEMORY_LIMIT_VARIABLE, limit):
         invocation = dbt.cli(args, context=context, target_path=target)
     events = stream_to_exit(invocation)

@@ -12,6 +12,7 @@ from pipelines.defs.live_fetch import HF_API_LANDING
 from pipelines.defs.partitions import DAILY, DAILY_FRESHNESS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.fingerprint import FULL_REFRESH_TAG
+from pipelines.memory import release_freed_memory
 from pipelines.sources import SOURCES, Source
 from pipelines.warehouse import IngestStats, ingest
 
@@ -76,6 +77,7 @@ def raw_asset(source: Source) -> dg.AssetsDefinition:
                 refresh=refresh,
                 progress=_reporter(context, f"ingesting {source.name}"),
             )
+        release_freed_memory()  # the parsed batches, before the dbt steps run beside this process
         context.log.info(f"{len(days) if days else 'all'} day(s): {stats}")
         return dg.MaterializeResult(metadata=_metadata(stats))
 

@@ -25,6 +25,7 @@ import dagster as dg
 
 from pipelines.defs.ingestion import HF_RAW, LEDGER, raw_key
 from pipelines.defs.resources import WarehouseResource
+from pipelines.memory import release_freed_memory
 from pipelines.quality.suites import suite_source
 from pipelines.runner import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.sources import SOURCES
@@ -106,6 +107,7 @@ def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
         except Exception as error:  # docs are a view of the result: they never decide or hide it
             context.log.warning(f"GX data docs not updated for {spec.suite}: {error!r}")
             metadata["data_docs_error"] = repr(error)[:500]
+        release_freed_memory()  # GX's validators hold the frames in reference cycles
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
