@@ -23,6 +23,7 @@ import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -131,6 +132,18 @@ def dbt_memory_limit() -> str:
     return scaled_memory_limit(memory_limit(), DBT_MEMORY_SHARE)
 
 
+def start_dbt(dbt: DbtCliResource, args: list[str], target: Path, **cli_kwargs: Any) -> Any:
+    """Start a dbt call of a home (a build step or the docs) in its own target folder.
+
+    Every call starts dbt at the same limit and from the newest parse state of the home's
+    other target folders: dbt's parse state holds the profile, limit included, so a call with
+    another limit would parse the whole project again.
+    """
+    share_parse_state(target)
+    with environment(MEMORY_LIMIT_VARIABLE, dbt_memory_limit()):
+        return dbt.cli(args, target_path=target, **cli_kwargs)
+
+
 def stream_to_exit(invocation: Any) -> list:
     """Every event of a dbt invocation, returning only once the dbt process has exited."""
     try:
@@ -159,18 +172,15 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         ensure_raw_tables(con)
         ensure_learned_tables(con)
         plan = plan_step(con, step, fingerprint, force=forced)
-    limit = dbt_memory_limit()
     context.log.info(
         f"dbt step {step}: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason}),"
-        f" {len(plan.changed_days)} changed day(s), DuckDB memory limit {limit}"
+        f" {len(plan.changed_days)} changed day(s), DuckDB memory limit {dbt_memory_limit()}"
     )
     # dagster-dbt's fetch_row_counts() keeps a dbt adapter connection open in this
     # process, which locks DuckDB; count rows ourselves once dbt has exited.
     # The step's select/exclude (from @dbt_assets) is added by dagster-dbt.
     args = ["build", *(["--full-refresh"] if plan.full_refresh else [])]
-    share_parse_state(target)
-    with environment(MEMORY_LIMIT_VARIABLE, limit):
-        invocation = dbt.cli(args, context=context, target_path=target)
+    invocation = start_dbt(dbt, args, target, context=context)
     events = stream_to_exit(invocation)
     # Only now, every model built over every changed day: the next run starts from here.
     with warehouse.connect() as con:

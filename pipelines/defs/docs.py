@@ -22,11 +22,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from pipelines.dbt_project import share_parse_state
-from pipelines.defs.dbt_models import dbt_memory_limit, environment
+from pipelines.defs.dbt_models import start_dbt
 from pipelines.defs.publishing import PUBLISHED
 from pipelines.defs.resources import WarehouseResource
-from pipelines.settings import MEMORY_LIMIT_VARIABLE
 
 DBT_DOCS = dg.AssetKey(["docs", "dbt_docs"])
 DBT_DOCS_FILES = ("index.html", "static_index.html", "catalog.json", "manifest.json")
@@ -70,11 +68,7 @@ def dbt_docs(
     # One folder for every run, as the build steps have: dbt's partial parsing then skips the
     # parse of an unchanged project (3 s of the step's 9 s on the sample).
     target = home.root / "dbt" / "target" / "docs"
-    share_parse_state(target)
-    # The build steps' limit: dbt's parse state holds the profile, and a different limit in it
-    # would make dbt parse the whole project again here.
-    with environment(MEMORY_LIMIT_VARIABLE, dbt_memory_limit()):
-        invocation = dbt.cli(DOCS_GENERATE, target_path=target, raise_on_error=True)
+    invocation = start_dbt(dbt, DOCS_GENERATE, target, raise_on_error=True)
     try:
         invocation.wait()
     finally:
