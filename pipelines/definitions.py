@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from pipelines.defs import ingestion, quality
+from pipelines.defs import docs, ingestion, quality
 from pipelines.defs.dbt_models import DBT_ASSETS
-from pipelines.defs.docs import dbt_docs
 from pipelines.defs.inbox_sensor import inbox_sensor
 from pipelines.defs.learned_topics import learned_topics
 from pipelines.defs.live_fetch import HfApiResource, hf_api_landing
@@ -22,7 +21,7 @@ defs = dg.Definitions(
         learned_topics,
         published_warehouse,
         papertrends_report,
-        dbt_docs,
+        *docs.assets,
     ],
     asset_checks=quality.checks,
     jobs=[daily_job],

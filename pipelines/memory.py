@@ -12,6 +12,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 
@@ -46,3 +49,24 @@ def release_freed_memory(*, collect_cycles: bool = True) -> bool:
         gc.collect()
     pa.default_memory_pool().release_unused()
     return trim_heap()
+
+
+@contextmanager
+def modules_frozen(preload: tuple[str, ...] = ()) -> Iterator[None]:
+    """Full collections inside the block skip every object alive when it starts.
+
+    The steps collect at their end (above), and each full collection walks every tracked
+    object: with Dagster, Great Expectations and the definitions loaded that is ~0.5M objects
+    and 0.2-0.4 s a time, 11 times a run (5.6 s of a one-day run, py-spy). What is alive before
+    the run (modules, definitions) lives as long as the process, so ``gc.freeze`` moves it out
+    of the collector's sight for the run; cyclic garbage made from it waits for the unfreeze.
+    ``preload``: modules the run imports anyway (lazily, in a step), imported first to be frozen.
+    """
+    for module in preload:
+        importlib.import_module(module)
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

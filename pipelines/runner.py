@@ -74,11 +74,14 @@ class RunSummary:
 def _instance(home: Home) -> dg.DagsterInstance:
     import dagster as dg
 
+    from pipelines.event_log import instance_config
+
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     home.dagster_home.mkdir(parents=True, exist_ok=True)
     config = home.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    wanted = instance_config(home.dagster_home)  # rewritten when the home moved
+    if not config.exists() or config.read_text() != wanted:
+        config.write_text(wanted)
     return dg.DagsterInstance.get()
 
 
@@ -201,7 +204,9 @@ def run_pipeline(
     from pipelines.defs.ingestion import PARTITIONED_RAW_KEYS
     from pipelines.defs.live_fetch import HF_API_LANDING
     from pipelines.defs.publishing import PUBLISHED
+    from pipelines.defs.quality import CHECK_MODULES
     from pipelines.defs.resources import WarehouseResource
+    from pipelines.memory import modules_frozen
 
     # Runs read only what has landed: live fetching is the CLI's --hf-api or the schedule's job.
     selection = dg.AssetSelection.all() - dg.AssetSelection.keys(HF_API_LANDING)
@@ -213,15 +218,16 @@ def run_pipeline(
         tags[FULL_REFRESH_TAG] = "true"
     if on_run_start:
         on_run_start()
-    result = dg.materialize(
-        [*(defs.assets or []), *(defs.asset_checks or [])],
-        instance=_instance(home),
-        resources={**defs.resources, "warehouse": WarehouseResource(home_dir=str(home.root))},
-        selection=selection,
-        tags=tags,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    with modules_frozen(preload=CHECK_MODULES):  # every run has suite checks to run
+        result = dg.materialize(
+            [*(defs.assets or []), *(defs.asset_checks or [])],
+            instance=_instance(home),
+            resources={**defs.resources, "warehouse": WarehouseResource(home_dir=str(home.root))},
+            selection=selection,
+            tags=tags,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
     summary = RunSummary(landed=landed, run_id=result.run_id, success=result.success, inbox=inbox, ingested_days=days)
     for evaluation in result.get_asset_check_evaluations():
         summary.checks.append(

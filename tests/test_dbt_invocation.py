@@ -72,15 +72,16 @@ def test_environment_restores_what_was_there(monkeypatch):
 
 
 def test_dbt_starts_at_its_share_of_the_runs_limit(tmp_path, monkeypatch):
-    """What DuckDB in dbt's own process reports, for the limit the dbt steps start dbt with."""
-    from dagster_dbt import DbtCliResource
+    """What DuckDB in dbt's own process reports, for the limit the dbt steps start dbt with.
 
+    The steps' resource starts dbt without a dbt adapter in this process (DbtCli)."""
     from pipelines.dbt_project import DBT_PROJECT
-    from pipelines.defs.resources import DBT_EXECUTABLE
+    from pipelines.defs.resources import DBT_EXECUTABLE, DbtCli, default_resources
 
     monkeypatch.setenv("PAPERTRENDS_HOME", str(tmp_path))
     (tmp_path / "warehouse").mkdir()
-    dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
+    assert type(default_resources()["dbt"]) is DbtCli
+    dbt = DbtCli(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
     seen = {}
     for run_limit in ("1GB", "2GiB"):
         monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, run_limit)
@@ -95,6 +96,7 @@ def test_dbt_starts_at_its_share_of_the_runs_limit(tmp_path, monkeypatch):
             if event.raw_event["info"]["name"] == "ShowNode"
         ]
         assert invocation.process.wait() == 0
+        assert invocation.adapter is None  # dagster-dbt loaded no dbt project or macros here
         seen[run_limit] = previews[0].splitlines()[-1].strip("| ")
         assert os.environ[MEMORY_LIMIT_VARIABLE] == run_limit
     # DuckDB prints sizes in binary units: 800MB as 762.9 MiB, 4/5 of 2 GiB (1718MB) as 1.5 GiB.

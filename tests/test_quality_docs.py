@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.defs.dbt_models import DBT_ASSETS
-from pipelines.defs.docs import DBT_DOCS, DBT_DOCS_FILES
+from pipelines.defs.docs import DBT_DOCS, DBT_DOCS_FILES, GX_DATA_DOCS
 from pipelines.defs.ingestion import RAW_ASSETS
 from pipelines.defs.quality import SUITE_CHECKS, suite_checks
 from pipelines.defs.resources import WarehouseResource
@@ -92,6 +92,11 @@ def test_gx_data_docs_show_every_suite_validated_in_the_run(sample_run):
     assert "share_total" in page and "0.999999" in page  # the expectation and its bounds are rendered
     # Only this run's results are shown (the site is rebuilt when a new run starts).
     assert {p.name for p in (site / "validations" / "hf_papers_raw").iterdir()} == {summary.run_id}
+    # Rendered once, by the docs step after publishing, not by each passing check.
+    with dg.DagsterInstance.from_config(str(home.dagster_home)) as instance:
+        event = instance.get_latest_materialization_event(GX_DATA_DOCS)
+    assert event.run_id == summary.run_id
+    assert event.asset_materialization.metadata["suites_validated"].value == sorted(suite_names())
 
 
 def test_dbt_docs_are_generated_after_publishing(sample_run):
@@ -124,17 +129,18 @@ def test_dbt_docs_are_generated_after_publishing(sample_run):
 # --------------------------------------------------------------------------- a failing check
 
 
-@pytest.fixture
-def bad_arxiv_home(tmp_path) -> Home:
-    home = Home(tmp_path / "home").ensure()
+def arxiv_home(root: Path, *, bad_row: bool) -> Home:
+    """A warehouse holding only raw.arxiv_listings: six rows, the fourth a malformed id if ``bad_row``."""
+    home = Home(root).ensure()
     con = duckdb.connect(str(home.warehouse))
     con.execute("CREATE SCHEMA raw")
+    fourth = "'2406.1123'" if bad_row else "'2406.11233'"
     con.execute(
-        """
+        f"""
         CREATE TABLE raw.arxiv_listings AS
         SELECT 'raw/arxiv_listings/dt=2025-01-02/2025-01-02.jsonl' AS landing_path, i::INTEGER AS position,
                i + 1 AS line_number,
-               CASE i WHEN 3 THEN '2406.1123' WHEN 4 THEN 'hep-th/9901001v2' WHEN 5 THEN 'math.CV/0101001'
+               CASE i WHEN 3 THEN {fourth} WHEN 4 THEN 'hep-th/9901001v2' WHEN 5 THEN 'math.CV/0101001'
                       ELSE '2406.1123' || i::VARCHAR END AS arxiv_id,
                'A title' AS title, 'An abstract.' AS summary, 'cs.CL' AS primary_category,
                DATE '2025-01-02' AS listing_date
@@ -143,6 +149,11 @@ def bad_arxiv_home(tmp_path) -> Home:
     )
     con.close()
     return home
+
+
+@pytest.fixture
+def bad_arxiv_home(tmp_path) -> Home:
+    return arxiv_home(tmp_path / "home", bad_row=True)
 
 
 def test_a_failing_suite_check_blocks_names_the_values_and_documents_them(bad_arxiv_home):
@@ -172,6 +183,29 @@ def test_a_failing_suite_check_blocks_names_the_values_and_documents_them(bad_ar
     text = page.read_text(encoding="utf-8")
     assert "2406.1123" in text and "raw.arxiv_listings" in text
     assert "arxiv_listings_raw" in (home.root / "docs" / "gx" / "index.html").read_text()
+
+
+def test_a_passing_check_saves_its_result_and_the_docs_step_renders_every_page_at_once(tmp_path):
+    """Rendering per check cost each its own GX context and templates (8 s of a small run)."""
+    home = arxiv_home(tmp_path / "home", bad_row=False)
+    check = next(c for c in suite_checks if {k.name for k in c.check_keys} == {"gx_arxiv_listings_raw"})
+    resources = {"warehouse": WarehouseResource(home_dir=str(home.root))}
+    checked = dg.materialize(
+        [RAW_ASSETS["arxiv_listings"], check],
+        selection=dg.AssetSelection.checks(check),
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    [evaluation] = checked.get_asset_check_evaluations()
+    assert evaluation.passed
+    page = Path(evaluation.metadata["data_docs"].value)
+    saved = home.root / "gx" / "validations" / checked.run_id / "arxiv_listings_raw.json"
+    assert saved.is_file() and not page.exists() and not (home.root / "docs" / "gx").exists()
+
+    # The docs step of that run (here run on its own, under the check's run id) renders it.
+    docs = data_docs.build_site(home.root, checked.run_id)
+    assert docs["arxiv_listings_raw"] == page and page.is_file()
+    assert "2406.11233" not in page.read_text() and "arxiv_listings_raw" in docs["index"].read_text()
 
 
 def test_data_docs_site_shows_the_latest_run_only(bad_arxiv_home):

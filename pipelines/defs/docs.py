@@ -9,9 +9,10 @@ compiled SQL and partial-parse state, kept from run to run); the site itself -- 
 ``catalog.json`` and ``manifest.json`` -- is then copied to
 ``$PAPERTRENDS_HOME/docs/dbt/``, each file replaced atomically.
 
-The GX data docs (``$PAPERTRENDS_HOME/docs/gx/``) are written by the suite checks
-themselves (pipelines/defs/quality.py), so that a run whose checks fail, and which
-therefore never publishes, still documents why.
+``docs/gx_data_docs`` renders the GX data docs (``$PAPERTRENDS_HOME/docs/gx/``) of the
+run's suite checks, all pages at once, from the results each check saved. A check that fails
+renders them itself (pipelines/defs/quality.py): that run never publishes, and its site still
+documents why.
 """
 
 import json
@@ -27,6 +28,7 @@ from pipelines.defs.publishing import PUBLISHED
 from pipelines.defs.resources import WarehouseResource
 
 DBT_DOCS = dg.AssetKey(["docs", "dbt_docs"])
+GX_DATA_DOCS = dg.AssetKey(["docs", "gx_data_docs"])
 DBT_DOCS_FILES = ("index.html", "static_index.html", "catalog.json", "manifest.json")
 # The site lists every node; compiling the ~250 data and unit tests only added their rendered SQL
 # to it, and was a third of the step (6 s on the sample). The catalog covers the same relations.
@@ -92,4 +94,28 @@ def dbt_docs(
     )
 
 
-assets = [dbt_docs]
+@dg.asset(
+    key=GX_DATA_DOCS,
+    group_name="docs",
+    deps=[PUBLISHED],
+    kinds={"great_expectations"},
+    description=(
+        "Great Expectations data docs of the run's suite checks at $PAPERTRENDS_HOME/docs/gx/: "
+        "each suite's expectations and this run's validation result."
+    ),
+)
+def gx_data_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from pipelines.quality.data_docs import build_site  # Great Expectations loads only here
+
+    pages = build_site(warehouse.home.root, context.run_id)
+    validated = sorted(name for name in pages if name != "index")
+    context.log.info(f"GX data docs of {len(validated)} suite(s) written to {pages['index'].parent}")
+    return dg.MaterializeResult(
+        metadata={
+            "index": dg.MetadataValue.path(str(pages["index"])),
+            "suites_validated": dg.MetadataValue.json(validated),
+        }
+    )
+
+
+assets = [dbt_docs, gx_data_docs]

@@ -6,8 +6,9 @@ cannot: the raw layer before dbt runs, and GX suites kept under expectations/
 
 Each suite check validates its suite against the table or query the suite names,
 reports the failed expectations with a sample of offending values (metadata and
-description, which the CLI prints), and writes its validation result to the run's
-GX data docs at $PAPERTRENDS_HOME/docs/gx/ (pipelines/quality/data_docs.py).
+description, which the CLI prints), and saves its validation result for the run's
+GX data docs at $PAPERTRENDS_HOME/docs/gx/ (pipelines/quality/data_docs.py), which a
+failing check renders at once and docs/gx_data_docs otherwise renders after publishing.
 
 Where mart checks sit: a blocking check on a dbt asset that has downstream models in
 the same dbt step makes Dagster split that step (downstream models must wait for the
@@ -40,6 +41,8 @@ PAPER_TOPICS = dg.AssetKey(["marts", "paper_topics"])
 EMERGING_TOPICS = dg.AssetKey(["marts", "emerging_topics"])
 DAILY_LISTINGS = dg.AssetKey(["intermediate", "int_daily_listings_latest"])
 PARTITION_TAG = "dagster/partition"  # a run of one partition (a backfill, the schedule)
+# What the suite checks import when they first run (Great Expectations: seconds to import).
+CHECK_MODULES = ("pipelines.quality.gx_suites", "pipelines.quality.data_docs")
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         # Great Expectations loads with the first check that validates, not with the definitions.
-        from pipelines.quality.data_docs import record_validation
+        from pipelines.quality.data_docs import build_site, save_result, validation_page
         from pipelines.quality.gx_suites import validate_suite
 
         # Capped low: the suite's scans (2.6 GB of abstracts in raw at 1M papers) would fill
@@ -101,9 +104,12 @@ def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
         with warehouse.connect(read_only=True, limit=STREAMING_MEMORY_LIMIT) as con:
             outcome = validate_suite(con, spec.suite, partitions=run_days(context.op_execution_context.run.tags))
         metadata = outcome.to_metadata()
+        home, run_id = warehouse.home.root, context.op_execution_context.run_id
         try:
-            pages = record_validation(warehouse.home.root, context.op_execution_context.run_id, outcome)
-            metadata["data_docs"] = dg.MetadataValue.path(str(pages["page"]))
+            save_result(home, run_id, outcome)
+            # A failure stops the run before docs/gx_data_docs: its page is rendered now.
+            page = build_site(home, run_id, suite=spec.suite)[spec.suite] if not outcome.success else None
+            metadata["data_docs"] = dg.MetadataValue.path(str(page or validation_page(home, run_id, spec.suite)))
         except Exception as error:  # docs are a view of the result: they never decide or hide it
             context.log.warning(f"GX data docs not updated for {spec.suite}: {error!r}")
             metadata["data_docs_error"] = repr(error)[:500]

@@ -2,11 +2,12 @@
 
 GX 1.x contexts keep validation results in memory, and the suite checks of one run may run in
 different processes (Dagster's multiprocess executor), so each check writes its result as GX
-JSON to ``$PAPERTRENDS_HOME/gx/validations/<run_id>/<suite>.json`` and then updates the site:
-a fresh ephemeral context loads every result of the run into its (in-memory) validation
-results store and builds a data docs site whose filesystem store is ``docs/gx``. The first
-check of a run rebuilds the site from scratch (so it shows that run only); each later one
-renders its own validation page and the index. A file lock serialises writers.
+JSON to ``$PAPERTRENDS_HOME/gx/validations/<run_id>/<suite>.json``. The site is built from
+those files by a fresh ephemeral context whose data docs store is ``docs/gx``: once per run by
+``docs/gx_data_docs`` after publishing (every page, so it shows that run only), and at once by
+a check that fails (the run stops there and never publishes; its site shows why). Rendering
+one page at a time cost every check its own GX context and template compilation (8 s of a
+small run); a whole site at once compiles each template once. A file lock serialises writers.
 
 Building a site needs no network; viewing it styled does (GX's pages link Bootstrap and
 Font Awesome from CDNs), but the content is plain HTML either way.
@@ -84,7 +85,6 @@ def build_site(home_root: Path, run_id: str, *, suite: str | None = None) -> dic
     """
     import great_expectations as gx
     from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
-    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
@@ -109,11 +109,7 @@ def build_site(home_root: Path, run_id: str, *, suite: str | None = None) -> dic
         keys: dict[str, ValidationResultIdentifier] = {}
         for path in sorted(validations_dir(home_root, run_id).glob("*.json")):
             payload = json.loads(path.read_text(encoding="utf-8"))
-            key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=payload["suite_name"]),
-                run_id=RunIdentifier(run_name=run_id, run_time=dt.datetime.fromisoformat(payload["validated_at"])),
-                batch_identifier=payload["batch_identifier"],
-            )
+            key = _result_key(run_id, payload)
             context.validation_results_store.set(key, expectationSuiteValidationResultSchema.load(payload["result"]))
             keys[payload["suite_name"]] = key
 
@@ -129,14 +125,37 @@ def build_site(home_root: Path, run_id: str, *, suite: str | None = None) -> dic
         marker.write_text(run_id + "\n")
 
         pages = {"index": site / "index.html"}
-        for name, key in keys.items():
-            *folders, leaf = key.to_tuple()  # the store's own layout: suite/run_name/run_time/batch.html
-            pages[name] = site.joinpath("validations", *folders, f"{leaf}.html")
+        pages.update({name: _page(site, key) for name, key in keys.items()})
         return pages
 
 
+def _result_key(run_id: str, payload: dict):
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    return ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=payload["suite_name"]),
+        run_id=RunIdentifier(run_name=run_id, run_time=dt.datetime.fromisoformat(payload["validated_at"])),
+        batch_identifier=payload["batch_identifier"],
+    )
+
+
+def _page(site: Path, key) -> Path:
+    *folders, leaf = key.to_tuple()  # the store's own layout: suite/run_name/run_time/batch.html
+    return site.joinpath("validations", *folders, f"{leaf}.html")
+
+
+def validation_page(home_root: Path, run_id: str, suite: str) -> Path:
+    """Where the site shows a saved result of ``run_id`` (once a build of the run has rendered it)."""
+    payload = json.loads((validations_dir(home_root, run_id) / f"{suite}.json").read_text(encoding="utf-8"))
+    return _page(docs_dir(home_root), _result_key(run_id, payload))
+
+
 def record_validation(home_root: Path, run_id: str, outcome: SuiteOutcome) -> dict[str, Path]:
-    """Save one suite's result for the run and update the site: the index and that suite's page."""
+    """Save one suite's result for the run and update the site now: the index and that suite's page."""
     save_result(home_root, run_id, outcome)
     pages = build_site(home_root, run_id, suite=outcome.suite_name)
     return {"index": pages["index"], "page": pages[outcome.suite_name]}
