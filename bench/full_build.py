@@ -223,6 +223,9 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
         f"peak RSS {result.pipeline_rss / GB:.2f} GB, {result.records:,} records"
     )
 
+    if args.pipeline_only:
+        return result
+
     if not args.keep_homes:
         # The landed copy of the feed (as big as the feed) is not read again: freed before the bare
         # script's database and the comparison's spill need the disk (at 1M they did not fit).
@@ -269,14 +272,15 @@ def report(results: list[SizeResult]) -> None:
         f" {'ratio':>7} {'(<=1.5)':>8} {'RSS pipe GB':>13} {'(<=2 GB)':>8} {'RSS bare GB':>13} {'equal':>6}"
     )
     for r in results:
+        bare = r.bare_s > 0  # not with --pipeline-only
         print(
             f"{r.papers:>10,} {r.records:>11,} {r.pipeline_s:>11.1f} {r.learned_s:>10.1f}"
             f" {r.pipeline_without_learned_s:>13.1f} {r.bare_s:>8.1f} {r.ratio:>6.2f}x"
-            f" {mark(r.ratio <= TARGET_RATIO):>8} {r.pipeline_rss / GB:>13.2f} {mark(r.pipeline_rss <= TARGET_RSS):>8}"
-            f" {r.bare_rss / GB:>13.2f} {'OK' if r.equal else 'DIFF':>6}"
+            f" {mark(r.ratio <= TARGET_RATIO) if bare else '-':>8} {r.pipeline_rss / GB:>13.2f}"
+            f" {mark(r.pipeline_rss <= TARGET_RSS):>8} {r.bare_rss / GB:>13.2f} {('OK' if r.equal else 'DIFF') if bare else '-':>6}"
         )
     print("ratio = (pipeline - learned-topic step) / bare: the bare script reads that step's output.")
-    for small, large in itertools.pairwise(results):
+    for small, large in itertools.pairwise(r for r in results if r.bare_s > 0):
         grow = large.papers / small.papers
         for name, a, b in (
             ("pipeline", small.pipeline_s, large.pipeline_s),
@@ -323,6 +327,11 @@ def main() -> int:
     )
     parser.add_argument("--keep-homes", action="store_true", help="keep each run's landed copy of the feed")
     parser.add_argument("--clean", action="store_true", help="delete the working folder at the end")
+    parser.add_argument(
+        "--pipeline-only",
+        action="store_true",
+        help="time and memory of papertrends run alone, by step (no bare script, no ratio, no comparison)",
+    )
     parser.add_argument("--report", type=Path, help="print the report of an earlier run's results.json and exit")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress and report reach a pipe or log as they happen
