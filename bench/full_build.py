@@ -356,7 +356,7 @@ def main() -> int:
         if args.clean:
             shutil.rmtree(args.out, ignore_errors=True)
             say(f"removed {args.out}")
-    if not all(r.equal for r in results):
+    if not args.pipeline_only and not all(r.equal for r in results):
         print("\nFAILED: the bare script's marts differ from the pipeline's (above).", file=sys.stderr)
         return 1
     return 0
