@@ -96,7 +96,7 @@ def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         # Great Expectations loads with the first check that validates, not with the definitions.
-        from pipelines.quality.data_docs import build_site, save_result, validation_page
+        from pipelines.quality.data_docs import record_validation, save_result, validation_page
         from pipelines.quality.gx_suites import validate_suite
 
         # Capped low: the suite's scans (2.6 GB of abstracts in raw at 1M papers) would fill
@@ -106,10 +106,12 @@ def _suite_check(spec: SuiteCheck) -> dg.AssetChecksDefinition:
         metadata = outcome.to_metadata()
         home, run_id = warehouse.home.root, context.op_execution_context.run_id
         try:
-            save_result(home, run_id, outcome)
-            # A failure stops the run before docs/gx_data_docs: its page is rendered now.
-            page = build_site(home, run_id, suite=spec.suite)[spec.suite] if not outcome.success else None
-            metadata["data_docs"] = dg.MetadataValue.path(str(page or validation_page(home, run_id, spec.suite)))
+            if outcome.success:  # rendered with the others by docs/gx_data_docs after publishing
+                save_result(home, run_id, outcome)
+                page = validation_page(home, run_id, spec.suite)
+            else:  # a failure stops the run before docs/gx_data_docs: its page is rendered now
+                page = record_validation(home, run_id, outcome)["page"]
+            metadata["data_docs"] = dg.MetadataValue.path(str(page))
         except Exception as error:  # docs are a view of the result: they never decide or hide it
             context.log.warning(f"GX data docs not updated for {spec.suite}: {error!r}")
             metadata["data_docs_error"] = repr(error)[:500]
