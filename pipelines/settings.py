@@ -26,6 +26,11 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 # Dagster process waits beside it. At 1M papers every model passes at 800MB (int_papers_merged
 # since it picks each paper's values with arg_min instead of sorting windows; bench/RESULTS.md).
 DBT_MEMORY_SHARE = 0.8
+# The topic dbt step's own share, lower: it runs beside the Dagster process at its largest, after
+# the learned step (at 1M papers ~0.9 GB beside dbt's ~1.1 GB at 800MB: bench/RESULTS.md). dbt's
+# on-run-start hook sets it (dbt_project/macros/step_memory_limit.sql), which no parse reads.
+TOPIC_DBT_MEMORY_SHARE = 0.7
+STEP_MEMORY_LIMIT_VARIABLE = "PAPERTRENDS_DBT_STEP_MEMORY_LIMIT"
 # DuckDB's own size units: KB is 1000 bytes, KiB 1024.
 _SIZE_UNITS = (
     {"": 1, "b": 1, "bytes": 1}

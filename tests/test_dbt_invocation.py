@@ -4,6 +4,7 @@ and each step's dbt process gets its own DuckDB memory limit."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -114,7 +115,25 @@ def test_a_run_names_each_dbt_steps_memory_limit(sample_run):
         for entry in logs
         if entry.step_key and "DuckDB memory limit" in entry.user_message
     }
-    assert limits == {"papertrends_dbt_models": "800MB", TOPIC_STEP: "800MB"}
+    assert limits == {"papertrends_dbt_models": "800MB", TOPIC_STEP: "700MB"}
+
+
+def test_each_dbt_step_runs_at_its_own_limit_in_dbts_duckdb(sample_run):
+    """What DuckDB in each step's dbt process held (dbt's on-run-start hook logs it), not what the
+    Python side meant: the topic step's lower limit must survive dbt-duckdb's own settings."""
+    home, _ = sample_run
+    held = {
+        target.name: re.findall(
+            r"DuckDB memory limit in dbt: ([^\n\\\"]+)", (target / "dbt.log").read_text(encoding="utf-8")
+        )
+        for target in (home.root / "dbt" / "target").iterdir()
+        if target.name != "docs"
+    }
+    # DuckDB prints sizes in binary units: 800MB as 762.9 MiB, 700MB as 667.5 MiB.
+    assert {step: set(limits) for step, limits in held.items()} == {
+        "papertrends_dbt_models": {"762.9 MiB"},
+        TOPIC_STEP: {"667.5 MiB"},
+    }
 
 
 def test_later_dbt_calls_of_a_new_home_start_from_the_first_ones_parse(sample_run):

@@ -35,7 +35,14 @@ from pipelines.defs.learned_topics import LEARNED_TOPICS, TOPIC_STEP_PREFIX
 from pipelines.defs.metadata import column_schema, is_view, table_metadata
 from pipelines.defs.resources import WarehouseResource
 from pipelines.fingerprint import FULL_REFRESH_TAG, model_fingerprint
-from pipelines.settings import DBT_MEMORY_SHARE, MEMORY_LIMIT_VARIABLE, memory_limit, scaled_memory_limit
+from pipelines.settings import (
+    DBT_MEMORY_SHARE,
+    MEMORY_LIMIT_VARIABLE,
+    STEP_MEMORY_LIMIT_VARIABLE,
+    TOPIC_DBT_MEMORY_SHARE,
+    memory_limit,
+    scaled_memory_limit,
+)
 from pipelines.sources import SOURCES
 from pipelines.topics.store import clear_learned_changes
 from pipelines.topics.store import ensure_tables as ensure_learned_tables
@@ -126,21 +133,28 @@ def environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = before
 
 
-def dbt_memory_limit() -> str:
-    """DuckDB's limit in dbt's process (the profile reads it from the environment): dbt's share
-    of the run's limit."""
-    return scaled_memory_limit(memory_limit(), DBT_MEMORY_SHARE)
+# dbt steps (op names) that run within less than DBT_MEMORY_SHARE of the run's limit.
+STEP_MEMORY_SHARES = {TOPIC_STEP: TOPIC_DBT_MEMORY_SHARE}
 
 
-def start_dbt(dbt: DbtCliResource, args: list[str], target: Path, **cli_kwargs: Any) -> Any:
+def dbt_memory_limit(step: str | None = None) -> str:
+    """DuckDB's limit in dbt's process for a step (by op name; None: any other dbt call): its
+    share of the run's limit."""
+    return scaled_memory_limit(memory_limit(), STEP_MEMORY_SHARES.get(step, DBT_MEMORY_SHARE))
+
+
+def start_dbt(dbt: DbtCliResource, args: list[str], target: Path, step: str | None = None, **cli_kwargs: Any) -> Any:
     """Start a dbt call of a home (a build step or the docs) in its own target folder.
 
-    Every call starts dbt at the same limit and from the newest parse state of the home's
-    other target folders: dbt's parse state holds the profile, limit included, so a call with
-    another limit would parse the whole project again.
+    Every call opens dbt's DuckDB at the same limit, the profile's, and starts from the newest
+    parse state of the home's other target folders: dbt's parse state holds the profile, limit
+    included, so a call with another one would parse the whole project again. A step's own
+    limit is set by dbt's on-run-start hook from an environment variable no parse reads.
     """
     share_parse_state(target)
-    with environment(MEMORY_LIMIT_VARIABLE, dbt_memory_limit()):
+    # Both from the run's limit, before the first replaces it in the environment.
+    profile_limit, step_limit = dbt_memory_limit(), dbt_memory_limit(step)
+    with environment(MEMORY_LIMIT_VARIABLE, profile_limit), environment(STEP_MEMORY_LIMIT_VARIABLE, step_limit):
         return dbt.cli(args, target_path=target, **cli_kwargs)
 
 
@@ -174,13 +188,13 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         plan = plan_step(con, step, fingerprint, force=forced)
     context.log.info(
         f"dbt step {step}: {'full refresh' if plan.full_refresh else 'incremental'} ({plan.reason}),"
-        f" {len(plan.changed_days)} changed day(s), DuckDB memory limit {dbt_memory_limit()}"
+        f" {len(plan.changed_days)} changed day(s), DuckDB memory limit {dbt_memory_limit(context.op.name)}"
     )
     # dagster-dbt's fetch_row_counts() keeps a dbt adapter connection open in this
     # process, which locks DuckDB; count rows ourselves once dbt has exited.
     # The step's select/exclude (from @dbt_assets) is added by dagster-dbt.
     args = ["build", *(["--full-refresh"] if plan.full_refresh else [])]
-    invocation = start_dbt(dbt, args, target, context=context)
+    invocation = start_dbt(dbt, args, target, step=context.op.name, context=context)
     events = stream_to_exit(invocation)
     # Only now, every model built over every changed day: the next run starts from here.
     with warehouse.connect() as con:
