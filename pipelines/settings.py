@@ -22,7 +22,7 @@ SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 # ~0.6 GB while dbt runs: with 1 GB, dbt's steps peak at 1.9 GB at 1M papers (bench/RESULTS.md).
 MEMORY_LIMIT_VARIABLE = "PAPERTRENDS_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
-# dbt's share of that limit, in both dbt steps: its process holds ~0.3 GB besides DuckDB while the
+# dbt's share of that limit (step 1, the docs; and the profile's, for every call): its process holds ~0.3 GB besides DuckDB while the
 # Dagster process waits beside it. At 1M papers every model passes at 800MB (int_papers_merged
 # since it picks each paper's values with arg_min instead of sorting windows; bench/RESULTS.md).
 DBT_MEMORY_SHARE = 0.8
