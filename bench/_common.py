@@ -123,10 +123,14 @@ def statement_label(statement: str) -> str:
     return statement[:40]
 
 
-def run_bare(database: Path, variables: dict[str, str], *, threads: int | None = None) -> list[tuple[str, float]]:
+def run_bare(
+    database: Path, variables: dict[str, str], *, threads: int | None = None, memory_limit: str | None = None
+) -> list[tuple[str, float]]:
     """Run bench/bare_duckdb.sql into ``database`` (a new file); the seconds of each statement.
 
     ``variables`` maps names to SQL literals (bare_variables); they are set, then the script runs.
+    ``memory_limit`` (a DuckDB size such as ``1GB``) caps the engine as the pipeline's is capped;
+    without it DuckDB takes its default, 80% of the machine's memory.
     """
     database = Path(database)
     if database.exists():
@@ -135,6 +139,8 @@ def run_bare(database: Path, variables: dict[str, str], *, threads: int | None =
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
         for name, literal in variables.items():
             con.execute(f"SET VARIABLE {name} = {literal}")
         timings = []
@@ -407,7 +413,9 @@ def run_measured(
             out.close()
 
 
-def bare_command(database: Path, variables: dict[str, str], timings: Path) -> list[str]:
+def bare_command(
+    database: Path, variables: dict[str, str], timings: Path, memory_limit: str | None = None
+) -> list[str]:
     """A command that runs the bare script in its own process (so its RSS is measured alone)."""
     return [
         sys.executable,
@@ -415,10 +423,11 @@ def bare_command(database: Path, variables: dict[str, str], timings: Path) -> li
         str(database),
         json.dumps(variables),
         str(timings),
+        memory_limit or "",
     ]
 
 
 if __name__ == "__main__":  # the child process of bare_command
     database, variables, timings_path = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
-    timings = run_bare(Path(database), variables)
+    timings = run_bare(Path(database), variables, memory_limit=sys.argv[4] if len(sys.argv) > 4 else None)
     timings_path.write_text(json.dumps(timings), encoding="utf-8")

@@ -24,7 +24,9 @@
 ) }}
 with
 
-snapshots as (
+-- Read four times (ranks, attributes, titles and abstracts, authors): not materialised, so the
+-- wide columns are read only for the winning rows instead of being spooled for every snapshot.
+snapshots as not materialized (
 
     select * from {{ ref('int_papers_resolved') }}
     {% if is_incremental() %}
@@ -51,29 +53,62 @@ arxiv_papers as (
 
 ),
 
--- Each row's precedence as one sortable key (smaller wins; the descending orders negated), so
--- arg_min picks each paper's winner in one hash aggregate: two row_number() windows sorted every
--- snapshot, and needed more than 800MB at 1M papers where this stays within it.
-ranked as (
+-- Each snapshot's place in its paper under both precedences (1 wins), sorted on the keys alone:
+-- windows that carried every column, or arg_min over struct keys beside the text values, spilled
+-- at 800MB with 1M papers (sessions 10 and 13, bench/RESULTS.md).
+positions as (
 
     select
-        *,
-        struct_pack(
-            undated := listing_date is null,
-            older := -coalesce(listing_date - date '1970-01-01', 0),
-            source_rank := case source when 'hf_daily_papers' then 0 when 'arxiv_listings' then 1 else 2 end,
-            earlier := -epoch_us(as_of),
-            landing_path := landing_path,
-            position := position
+        snapshot_id,
+        row_number() over (
+            partition by paper_id
+            order by
+                listing_date desc nulls last,
+                case source when 'hf_daily_papers' then 0 when 'arxiv_listings' then 1 else 2 end,
+                as_of desc,
+                landing_path asc,
+                position asc
         ) as text_rank,
-        struct_pack(
-            source_rank := case source when 'hf_daily_papers' then 0 when 'seed_page' then 1 else 2 end,
-            earlier := -epoch_us(as_of),
-            landing_path := landing_path,
-            position := position
+        row_number() over (
+            partition by paper_id
+            order by
+                case source when 'hf_daily_papers' then 0 when 'seed_page' then 1 else 2 end,
+                as_of desc,
+                landing_path asc,
+                position asc
         ) as hf_rank
 
     from snapshots
+
+),
+
+-- The narrow attributes; the wide texts only as "present" flags, fetched after the winners.
+ranked as (
+
+    select
+        snapshots.snapshot_id,
+        snapshots.paper_id,
+        snapshots.source,
+        snapshots.as_of,
+        snapshots.arxiv_id,
+        snapshots.author_count,
+        snapshots.arxiv_published_at,
+        snapshots.paper_date,
+        snapshots.submitted_by,
+        snapshots.github_repo,
+        snapshots.project_page,
+        snapshots.ai_keywords,
+        snapshots.upvotes,
+        snapshots.comments,
+        snapshots.title is not null as has_title,
+        snapshots.abstract is not null as has_abstract,
+        snapshots.author_names is not null as has_authors,
+        positions.text_rank,
+        positions.hf_rank
+
+    from snapshots
+    inner join positions
+        on snapshots.snapshot_id = positions.snapshot_id
 
 ),
 
@@ -81,10 +116,10 @@ papers as (
 
     select
         paper_id,
+        arg_min(snapshot_id, text_rank) filter (where has_title) as title_snapshot_id,
+        arg_min(snapshot_id, text_rank) filter (where has_abstract) as abstract_snapshot_id,
+        arg_min(snapshot_id, text_rank) filter (where has_authors) as authors_snapshot_id,
         arg_min(arxiv_id, text_rank) filter (where arxiv_id is not null) as arxiv_id,
-        arg_min(title, text_rank) filter (where title is not null) as title,
-        arg_min(abstract, text_rank) filter (where abstract is not null) as abstract,
-        arg_min(author_names, text_rank) filter (where author_names is not null) as authors,
         arg_min(author_count, text_rank) filter (where author_count is not null) as author_count,
         arg_min(arxiv_published_at, hf_rank) filter (where arxiv_published_at is not null) as arxiv_published_at,
         arg_min(paper_date, hf_rank) filter (where paper_date is not null) as arxiv_date,
@@ -119,9 +154,9 @@ final as (
     select
         papers.paper_id,
         papers.arxiv_id,
-        papers.title,
-        papers.abstract,
-        papers.authors,
+        titles.title,
+        abstracts.abstract,
+        authors.author_names as authors,
         papers.author_count,
         papers.arxiv_published_at,
         papers.arxiv_date,
@@ -140,6 +175,12 @@ final as (
         papers.sources
 
     from papers
+    left join snapshots as titles
+        on papers.title_snapshot_id = titles.snapshot_id
+    left join snapshots as abstracts
+        on papers.abstract_snapshot_id = abstracts.snapshot_id
+    left join snapshots as authors
+        on papers.authors_snapshot_id = authors.snapshot_id
     left join first_listings
         on papers.paper_id = first_listings.paper_id
     left join arxiv_papers
