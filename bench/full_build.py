@@ -222,8 +222,8 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
     result.step_rss_by_role = {step: measured.peak_sample_between(*interval)[2] for step, interval in intervals.items()}
     result.dbt_nodes = dbt_node_times(home)
     result.learned_s = dict(result.steps).get(LEARNED_STEP, 0.0)
-    published = home / "published" / "papertrends.duckdb"
-    result.records, _ = check_pipeline_input(published)
+    built = home / "published" / "papertrends.duckdb"
+    result.records, _ = check_pipeline_input(built)
     say(
         f"  pipeline {result.pipeline_s:.1f} s (learned topics {result.learned_s:.1f} s), "
         f"peak RSS {result.pipeline_rss / GB:.2f} GB, {result.records:,} records"
@@ -233,21 +233,22 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
         return result
 
     if not args.keep_homes:
-        # The landed copy of the feed (as big as the feed) and the warehouse (the published copy is
-        # what is compared) are not read again: freed before the bare script's databases and their
-        # spill need the disk (at 1M they did not fit).
+        # The landed copy of the feed (as big as the feed) is not read again, nor the published copy
+        # (a byte copy of the warehouse, which is kept for an increment on this home): freed before
+        # the bare script's databases and their spill need the disk (at 1M they did not fit).
         shutil.rmtree(home / "raw", ignore_errors=True)
-        shutil.rmtree(home / "warehouse", ignore_errors=True)
+        shutil.rmtree(home / "published", ignore_errors=True)
+        built = home / "warehouse" / "papertrends.duckdb"
 
     learned = work / "learned"
-    export_learned(published, learned)
+    export_learned(built, learned)
     first, *others = args.bare_memory_limits
     result.bare_limit = first
     result.bare_s, result.bare_rss, result.bare_statements = run_bare_measured(feed, learned, work, first, args, result)
     bare_db = bare_database(work, first)
 
     say("  comparing marts row for row ...")
-    diffs = compare_marts(published, bare_db, BARE_MARTS)
+    diffs = compare_marts(built, bare_db, BARE_MARTS)
     result.mart_rows = {d.table: d.rows for d in diffs}
     result.differences = [f"{d.table}: {problem}" for d in diffs for problem in d.problems]
     result.equal = not result.differences

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -147,3 +149,31 @@ def test_comparison_reports_a_changed_value_and_tolerates_rounding_noise(runs, t
     assert "score" in diffs["trending_papers"].problems[1]
     assert not diffs["dim_papers"].ok and "title" in diffs["dim_papers"].problems[1]
     assert [name for name, d in diffs.items() if not d.ok] == ["dim_papers", "trending_papers"]
+
+
+def test_the_bare_script_runs_at_the_memory_limit_it_is_given(monkeypatch, tmp_path):
+    """full_build.py --bare-memory-limits: run_bare sets the limit before the script's first statement."""
+    script = tmp_path / "held.sql"
+    script.write_text(
+        "CREATE TABLE held AS SELECT current_setting('memory_limit') AS memory_limit;\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(bench, "BARE_SQL", script)
+    held = {}
+    for limit in ("300MB", None):
+        database = tmp_path / f"held-{limit}.duckdb"
+        bench.run_bare(database, {}, memory_limit=limit)
+        held[limit] = query(database, "SELECT memory_limit FROM held")[0][0]
+    assert held["300MB"] == "286.1 MiB"  # DuckDB shows 300 MB in MiB
+    assert held[None] != held["300MB"], "without a limit DuckDB keeps its default (80% of RAM)"
+
+
+def test_the_bare_script_in_its_own_process_at_the_pipelines_limit_builds_the_same_marts(runs, tmp_path):
+    folder, home, _ = runs
+    learned, database, timings = tmp_path / "learned", tmp_path / "bare-1GB.duckdb", tmp_path / "timings.json"
+    bench.export_learned(home.published, learned)
+    command = bench.bare_command(database, bench.bare_variables(folder, learned), timings, "1GB")
+    assert command[-1] == "1GB"
+    subprocess.run(command, check=True, cwd=REPO_ROOT)
+    problems = [f"{d.table}: {p}" for d in bench.compare_marts(home.published, database) for p in d.problems]
+    assert not problems, "\n".join(problems)
+    assert len(json.loads(timings.read_text(encoding="utf-8"))) > len(bench.BARE_MARTS)

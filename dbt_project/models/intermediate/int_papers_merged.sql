@@ -24,8 +24,8 @@
 ) }}
 with
 
--- Read four times (ranks, attributes, titles and abstracts, authors): not materialised, so the
--- wide columns are read only for the winning rows instead of being spooled for every snapshot.
+-- Read three times (ranks, attributes, abstracts): not materialised, so that it is not spooled
+-- whole with every abstract.
 snapshots as not materialized (
 
     select * from {{ ref('int_papers_resolved') }}
@@ -54,8 +54,8 @@ arxiv_papers as (
 ),
 
 -- Each snapshot's place in its paper under both precedences (1 wins), sorted on the keys alone:
--- windows that carried every column, or arg_min over struct keys beside the text values, spilled
--- at 800MB with 1M papers (sessions 10 and 13, bench/RESULTS.md).
+-- windows that carried every column ran out of memory at 800MB with 1M papers, and arg_min over
+-- struct keys beside the values spilled ~25 GB (sessions 10 and 13, bench/RESULTS.md).
 positions as (
 
     select
@@ -82,7 +82,7 @@ positions as (
 
 ),
 
--- The narrow attributes; the wide texts only as "present" flags, fetched after the winners.
+-- Every attribute but the abstract (~1.3 KB a row), which is fetched for the winner alone.
 ranked as (
 
     select
@@ -100,9 +100,9 @@ ranked as (
         snapshots.ai_keywords,
         snapshots.upvotes,
         snapshots.comments,
-        snapshots.title is not null as has_title,
+        snapshots.title,
+        snapshots.author_names,
         snapshots.abstract is not null as has_abstract,
-        snapshots.author_names is not null as has_authors,
         positions.text_rank,
         positions.hf_rank
 
@@ -116,9 +116,9 @@ papers as (
 
     select
         paper_id,
-        arg_min(snapshot_id, text_rank) filter (where has_title) as title_snapshot_id,
+        arg_min(title, text_rank) filter (where title is not null) as title,
         arg_min(snapshot_id, text_rank) filter (where has_abstract) as abstract_snapshot_id,
-        arg_min(snapshot_id, text_rank) filter (where has_authors) as authors_snapshot_id,
+        arg_min(author_names, text_rank) filter (where author_names is not null) as authors,
         arg_min(arxiv_id, text_rank) filter (where arxiv_id is not null) as arxiv_id,
         arg_min(author_count, text_rank) filter (where author_count is not null) as author_count,
         arg_min(arxiv_published_at, hf_rank) filter (where arxiv_published_at is not null) as arxiv_published_at,
@@ -154,9 +154,9 @@ final as (
     select
         papers.paper_id,
         papers.arxiv_id,
-        titles.title,
+        papers.title,
         abstracts.abstract,
-        authors.author_names as authors,
+        papers.authors,
         papers.author_count,
         papers.arxiv_published_at,
         papers.arxiv_date,
@@ -175,12 +175,10 @@ final as (
         papers.sources
 
     from papers
-    left join snapshots as titles
-        on papers.title_snapshot_id = titles.snapshot_id
+    -- one join with the abstracts on the probe side: three such joins (title, abstract, authors)
+    -- hashed the snapshots' texts and ran out of memory at 800MB with 1M papers
     left join snapshots as abstracts
         on papers.abstract_snapshot_id = abstracts.snapshot_id
-    left join snapshots as authors
-        on papers.authors_snapshot_id = authors.snapshot_id
     left join first_listings
         on papers.paper_id = first_listings.paper_id
     left join arxiv_papers
