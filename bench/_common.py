@@ -76,6 +76,9 @@ def dbt_vars() -> dict[str, str]:
     return rendered
 
 
+MIN_JSON_OBJECT_SIZE = 16 * 2**20  # DuckDB's default maximum_object_size
+
+
 def bare_variables(input_dir: Path, learned_dir: Path) -> dict[str, str]:
     """The script's variables (name -> SQL literal) for an input folder laid out as the generator's."""
     root = Path(input_dir).resolve()
@@ -87,7 +90,10 @@ def bare_variables(input_dir: Path, learned_dir: Path) -> dict[str, str]:
         "taxonomy_csv": str(TAXONOMY_CSV),
         "learned_dir": str(Path(learned_dir).resolve()),
     }
-    return {name: sql_literal(path) for name, path in paths.items()} | dbt_vars()
+    # read_json reads each HF file as one JSON value into a buffer of maximum_object_size per thread
+    largest = max((path.stat().st_size for path in (root / HF_DIR).rglob("*.json")), default=0)
+    sizes = {"hf_max_object_size": str(max(largest + 1, MIN_JSON_OBJECT_SIZE))}
+    return {name: sql_literal(path) for name, path in paths.items()} | sizes | dbt_vars()
 
 
 def sql_literal(value: str) -> str:
@@ -144,9 +150,14 @@ def run_bare(
         for name, literal in variables.items():
             con.execute(f"SET VARIABLE {name} = {literal}")
         timings = []
-        for statement in split_statements(BARE_SQL.read_text(encoding="utf-8")):
+        for number, statement in enumerate(split_statements(BARE_SQL.read_text(encoding="utf-8")), 1):
             start = time.perf_counter()
-            con.execute(statement)
+            try:
+                con.execute(statement)
+            except duckdb.Error as error:
+                raise RuntimeError(
+                    f"{BARE_SQL.name}, statement {number} ({statement_label(statement)}): {error}"
+                ) from error
             timings.append((statement_label(statement), time.perf_counter() - start))
         con.execute("CHECKPOINT")
         return timings

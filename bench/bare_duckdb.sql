@@ -12,6 +12,8 @@
 --   arxiv_glob     arXiv listing JSON Lines files YYYY-MM-DD.jsonl
 --   manifest_glob  manifest.csv files (as-of times of files whose names carry none; may match none)
 --   taxonomy_csv   dbt_project/seeds/topic_taxonomy.csv
+--   hf_max_object_size  the largest HF file in bytes: read_json holds a buffer of this size per
+--                  thread, so a fixed 1 GiB did not fit a 1GB memory_limit
 --   learned_dir    the learned-topic step's tables as parquet (paper_terms, learned_topic_assignments,
 --                  learned_topic_registry): that Python step (k-means) is timed on its own, so
 --                  this script reads its output instead of re-fitting
@@ -30,7 +32,7 @@
 SELECT error('bare_duckdb.sql: variable(s) not set: ' || string_agg(name, ', '))
 FROM (
     SELECT unnest([
-        'hf_glob', 'arxiv_glob', 'manifest_glob', 'taxonomy_csv', 'learned_dir',
+        'hf_glob', 'hf_max_object_size', 'arxiv_glob', 'manifest_glob', 'taxonomy_csv', 'learned_dir',
         'var_trending_top_n', 'var_min_topic_papers', 'var_w_upvotes', 'var_w_comments', 'var_w_code',
         'var_trending_half_life_hours', 'var_trending_gravity', 'var_w_velocity', 'var_w_gravity',
         'var_taxonomy_min_abstract_matches', 'var_taxonomy_match_buckets', 'var_ctfidf_idf_power', 'var_topic_top_keywords',
@@ -230,7 +232,7 @@ WITH items AS (
         format = 'unstructured',
         records = false,
         filename = true,
-        maximum_object_size = 1073741824,
+        maximum_object_size = getvariable('hf_max_object_size'),
         columns = {
             json: 'STRUCT(
                 paper STRUCT(
