@@ -175,8 +175,8 @@ final as (
         papers.sources
 
     from papers
-    -- one join with the abstracts on the probe side: three such joins (title, abstract, authors)
-    -- hashed the snapshots' texts and ran out of memory at 800MB with 1M papers
+    -- one join for the texts: DuckDB hashes the snapshots' side (id, abstract) and spills it; three
+    -- such joins (title, abstract, authors) ran out of memory at 800MB with 1M papers
     left join snapshots as abstracts
         on papers.abstract_snapshot_id = abstracts.snapshot_id
     left join first_listings
