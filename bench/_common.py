@@ -440,5 +440,5 @@ def bare_command(
 
 if __name__ == "__main__":  # the child process of bare_command
     database, variables, timings_path = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
-    timings = run_bare(Path(database), variables, memory_limit=sys.argv[4] if len(sys.argv) > 4 else None)
+    timings = run_bare(Path(database), variables, memory_limit=sys.argv[4] or None)
     timings_path.write_text(json.dumps(timings), encoding="utf-8")

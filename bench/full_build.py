@@ -269,15 +269,20 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
     return result
 
 
+def bare_suffix(limit: str) -> str:
+    """The suffix of a bare run's files: none at DuckDB's default (the names runs have always had)."""
+    return "" if limit == DUCKDB_DEFAULT else f"-{limit}"
+
+
 def bare_database(work: Path, limit: str) -> Path:
-    return work / ("bare.duckdb" if limit == DUCKDB_DEFAULT else f"bare-{limit}.duckdb")
+    return work / f"bare{bare_suffix(limit)}.duckdb"
 
 
 def run_bare_measured(
     feed: Path, learned: Path, work: Path, limit: str, args: argparse.Namespace, result: SizeResult
 ) -> tuple[float, int, list[tuple[str, float]]]:
     """Run the bare script at one DuckDB memory limit in its own process: seconds, peak RSS, statements."""
-    label = "" if limit == DUCKDB_DEFAULT else f"-{limit}"
+    label = bare_suffix(limit)
     say(f"  bare_duckdb.sql (DuckDB memory_limit {limit}) ...")
     database, timings, log = (
         bare_database(work, limit),

@@ -22,9 +22,10 @@ SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 # ~0.6 GB while dbt runs: with 1 GB, dbt's steps peak at 1.9 GB at 1M papers (bench/RESULTS.md).
 MEMORY_LIMIT_VARIABLE = "PAPERTRENDS_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "1GB"
-# dbt's share of that limit (step 1, the docs; and the profile's, for every call): its process holds ~0.3 GB besides DuckDB while the
-# Dagster process waits beside it. At 1M papers every model passes at 800MB (int_papers_merged
-# since it picks each paper's values with arg_min instead of sorting windows; bench/RESULTS.md).
+# dbt's share of that limit (step 1, the docs; and the profile's, for every call): its process
+# holds ~0.3 GB besides DuckDB while the Dagster process waits beside it. At 1M papers every model
+# passes at 800MB (int_papers_merged since it sorts only the keys and fetches the abstract for
+# each paper's winner alone; bench/RESULTS.md, session 13).
 DBT_MEMORY_SHARE = 0.8
 # The topic dbt step's own share, lower: it runs beside the Dagster process at its largest, after
 # the learned step (at 1M papers ~0.9 GB beside dbt's ~1.1 GB at 800MB: bench/RESULTS.md). dbt's
