@@ -130,7 +130,7 @@ def test_first_record_of_2025_03_18() -> None:
     assert first["pdf_url"] == "https://arxiv.org/pdf/2503.11731"
     assert first["abs_url"] == "https://arxiv.org/abs/2503.11731"
     assert first["title_key"].startswith("industrial grade sensor simulation via gaussian splatting")
-    assert json.loads(first["record_json"]) == json.loads(real_lines("2025-03-18.jsonl")[0])
+    assert first["unknown_keys"] == [] and first["record_json"] is None  # the line stays in its landed file
 
 
 def test_in_file_cross_list_duplicates_are_all_kept() -> None:
@@ -152,11 +152,16 @@ def test_in_file_cross_list_duplicates_are_all_kept() -> None:
             }
 
 
+def _line_contents(rows: list[dict]) -> list[str]:
+    """Each row but for where it sits in its file, sorted: what two files say, whatever their order."""
+    return sorted(repr({k: v for k, v in r.items() if k not in ("position", "line_number")}) for r in rows)
+
+
 def test_weekend_files_repeat_friday() -> None:
     friday, saturday, sunday = (parse(ARXIV / f"2025-03-{day}.jsonl") for day in (21, 22, 23))
     assert (ARXIV / "2025-03-22.jsonl").read_bytes() == (ARXIV / "2025-03-23.jsonl").read_bytes()
     # Same lines as Friday, in another order.
-    assert sorted(r["record_json"] for r in saturday.rows) == sorted(r["record_json"] for r in friday.rows)
+    assert _line_contents(saturday.rows) == _line_contents(friday.rows) and len(friday.rows) > 100
     assert [r["arxiv_id"] for r in saturday.rows] != [r["arxiv_id"] for r in friday.rows]
     assert [r["arxiv_id"] for r in sunday.rows] == [r["arxiv_id"] for r in saturday.rows]
 

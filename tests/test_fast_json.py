@@ -18,7 +18,15 @@ import pytest
 
 from pipelines.settings import SAMPLE_DIR
 from pipelines.sources import FileParseError
-from pipelines.sources.fast_json import dumps_record, has_long_number, line_loader, literal, loads_document
+from pipelines.sources.base import RecordRejected
+from pipelines.sources.fast_json import (
+    dumps_record,
+    has_long_number,
+    line_loader,
+    literal,
+    loads_document,
+    unknown_record_json,
+)
 
 HF = SAMPLE_DIR / "hf-daily-papers"
 
@@ -231,6 +239,25 @@ def test_dumps_record_writes_every_character_as_json_dumps_does() -> None:
     assert dumps_record({"t": text}, by_orjson=True) == json.dumps(
         {"t": text}, ensure_ascii=False, separators=(",", ":")
     )
+
+
+def test_record_json_is_kept_only_for_records_with_unknown_keys() -> None:
+    record = {"paper": {"id": "2506.00001", "xyz": [1.5, None]}, "title": "é"}
+    assert unknown_record_json(record, [], by_orjson=True) is None
+    assert unknown_record_json(record, [], by_orjson=False) is None
+    assert (
+        unknown_record_json(record, ["paper.xyz"], by_orjson=True)
+        == '{"paper":{"id":"2506.00001","xyz":[1.5,null]},"title":"é"}'
+    )
+    # What only the standard library reads is still written as it reads (NaN), when kept.
+    assert unknown_record_json({"x": float("nan")}, ["x"], by_orjson=False) == '{"x":NaN}'
+
+
+def test_a_lone_surrogate_is_rejected_whether_or_not_the_record_is_kept() -> None:
+    record = json.loads('{"title": "broken \\ud800 text"}')
+    for unknown in ([], ["title"]):
+        with pytest.raises(RecordRejected, match=r"record holds a lone surrogate '\\ud800', not text"):
+            unknown_record_json(record, unknown, by_orjson=False)
 
 
 @pytest.mark.parametrize(

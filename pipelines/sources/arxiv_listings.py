@@ -5,8 +5,8 @@ a cross-listed paper repeats inside a file and weekend files repeat Friday -- ev
 in raw, dbt collapses them; ``comment`` is a string or null; key order changes between crawler
 versions, so records are read by key, never by position; there is no date in a record, the
 listing date is the file name. A broken line is quarantined with its line number, the rest of the
-file still parses. Keys the parser does not know are listed in ``unknown_keys`` and kept in
-``record_json``.
+file still parses. Keys the parser does not know are listed in ``unknown_keys``, and such a record is
+kept whole in ``record_json``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, RecordRejected, date_in_name, decode_utf8
-from pipelines.sources.fast_json import dumps_record, line_loader
+from pipelines.sources.fast_json import line_loader, unknown_record_json
 from pipelines.sources.text_keys import is_arxiv_id, title_key
 
 KNOWN_KEYS = frozenset({"id", "pdf", "abs", "authors", "title", "categories", "comment", "summary"})
@@ -56,17 +56,10 @@ def _strings(record: dict[str, Any], key: str, *, required: bool) -> list[str]:
     return value
 
 
-def _record_json(record: Any, by_orjson: bool) -> str:
-    try:
-        return dumps_record(record, by_orjson=by_orjson)
-    except UnicodeEncodeError as exc:  # a JSON "\ud800" escape decodes to a lone surrogate, which no table can store
-        raise RecordRejected(f"record holds a lone surrogate {exc.object[exc.start]!r}, not text") from exc
-
-
 def flatten_record(record: Any, *, by_orjson: bool = False) -> dict[str, Any]:
     """One listing record to one raw row, or RecordRejected with the reason.
 
-    ``by_orjson``: the line was decoded by orjson, so ``record_json`` needs no check for NaN.
+    ``by_orjson``: the line was decoded by orjson, so it holds no NaN or lone surrogate.
     """
     if not isinstance(record, dict):
         raise RecordRejected(f"line is a JSON {type(record).__name__}, expected an object")
@@ -78,6 +71,7 @@ def flatten_record(record: Any, *, by_orjson: bool = False) -> dict[str, Any]:
     title = _text(record, "title", required=True)
     # arXiv lists every paper under at least one category; the first is the primary one.
     categories = [c.strip() for c in _strings(record, "categories", required=True)]
+    unknown = sorted(k for k in record if k not in KNOWN_KEYS)
     return {
         "arxiv_id": arxiv_id,
         "title": title,
@@ -88,8 +82,8 @@ def flatten_record(record: Any, *, by_orjson: bool = False) -> dict[str, Any]:
         "comment": _text(record, "comment"),
         "pdf_url": _text(record, "pdf"),
         "abs_url": _text(record, "abs"),
-        "unknown_keys": sorted(k for k in record if k not in KNOWN_KEYS),
-        "record_json": _record_json(record, by_orjson),
+        "unknown_keys": unknown,
+        "record_json": unknown_record_json(record, unknown, by_orjson=by_orjson),
         "title_key": title_key(title),
     }
 

@@ -20,7 +20,8 @@ real feed through :func:`ast.literal_eval` (~0.2 ms each). :func:`literal` rewri
 repr into JSON token by token and lets orjson read it; anything the rewrite does not
 cover exactly goes to ``literal_eval``.
 
-A record is kept as text too (``record_json``): :func:`dumps_record` writes compact JSON
+A record that holds keys its parser does not know is kept as text too (``record_json``, see
+:func:`unknown_record_json`): :func:`dumps_record` writes compact JSON
 with orjson (~6x faster than ``json.dumps``; the text is the same for every string, int
 and finite float but a few exponents: orjson ``1e-7``, ``json`` ``1e-07``), and falls back to
 ``json.dumps`` for what orjson cannot write faithfully (NaN and infinities, which it would
@@ -40,7 +41,7 @@ from typing import Any
 
 import orjson
 
-from pipelines.sources.base import FileParseError, decode_utf8
+from pipelines.sources.base import FileParseError, RecordRejected, decode_utf8
 
 _BOM = b"\xef\xbb\xbf"
 # 19 digits can exceed int64 (20 exceed uint64), where orjson returns a float: leave those to ``json``.
@@ -150,6 +151,27 @@ def dumps_record(value: Any, *, by_orjson: bool) -> str:
     return text
 
 
+def unknown_record_json(record: Any, unknown_keys: list[str], *, by_orjson: bool) -> str | None:
+    """The raw row's ``record_json``: the record as JSON text when it holds keys its parser does not know, else None.
+
+    Those keys are what the raw columns cannot hold, and their values can be queried there until
+    a parser learns them. Every other record is its columns, and its exact text stays in its
+    landed file (immutable, kept) at the row's ``landing_path`` and ``position``: a copy of every
+    record would double the raw tables (at 1M papers, ~5.5 KB of JSON a record, the larger part
+    of the warehouse that every publish copies).
+
+    A record decoded by the standard library may hold a lone surrogate (a ``"\\ud800"`` escape),
+    which no table can store: it is written out to find that, and rejected, kept or not.
+    """
+    if by_orjson and not unknown_keys:
+        return None  # orjson refuses lone surrogates when it reads
+    try:
+        text = dumps_record(record, by_orjson=by_orjson)
+    except UnicodeEncodeError as exc:
+        raise RecordRejected(f"record holds a lone surrogate {exc.object[exc.start]!r}, not text") from exc
+    return text if unknown_keys else None
+
+
 def _string(token: str) -> str:
     """A Python string literal's value: escapes decoded like the compiler does."""
     body = token[1:-1]
@@ -208,4 +230,5 @@ __all__ = [
     "line_loader",
     "literal",
     "loads_document",
+    "unknown_record_json",
 ]

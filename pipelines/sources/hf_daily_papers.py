@@ -3,7 +3,7 @@
 Every quirk of the real feed is handled here (see shared/data SOURCE.md):
 arrays of objects, arrays holding Python ``repr`` strings, ``{"status", "data"}``
 wrappers, ``no_data`` objects and files that hold only ``1``. Keys the parser
-does not know are listed in ``unknown_keys`` and kept in ``record_json``.
+does not know are listed in ``unknown_keys``, and such a record is kept whole in ``record_json``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pipelines.sources.base import FileParseError, ParsedFile, Quarantined, RecordRejected, date_in_name
-from pipelines.sources.fast_json import decode_document, decode_literal, dumps_record
+from pipelines.sources.fast_json import decode_document, decode_literal, unknown_record_json
 from pipelines.sources.text_keys import is_arxiv_id, title_key
 
 KNOWN_TOP_KEYS = frozenset(
@@ -130,17 +130,10 @@ def _keywords(value: Any) -> list[str] | None:
     return value
 
 
-def _record_json(record: Any, by_orjson: bool) -> str:
-    try:
-        return dumps_record(record, by_orjson=by_orjson)
-    except UnicodeEncodeError as exc:  # a JSON "\ud800" escape decodes to a lone surrogate, which no table can store
-        raise RecordRejected(f"record holds a lone surrogate {exc.object[exc.start]!r}, not text") from exc
-
-
 def flatten_record(record: Any, listing_date: dt.date | None = None, *, by_orjson: bool = False) -> dict[str, Any]:
     """One API item to one raw row, or RecordRejected with the reason.
 
-    ``by_orjson``: the record was decoded by orjson, so ``record_json`` needs no check for NaN.
+    ``by_orjson``: the record was decoded by orjson, so it holds no NaN or lone surrogate.
     """
     if not isinstance(record, dict):
         raise RecordRejected(f"record is a {type(record).__name__}, expected an object")
@@ -186,7 +179,7 @@ def flatten_record(record: Any, listing_date: dt.date | None = None, *, by_orjso
         "ai_summary": _text(paper.get("ai_summary"), "paper.ai_summary"),
         "discussion_id": _text(paper.get("discussionId"), "paper.discussionId"),
         "unknown_keys": unknown,
-        "record_json": _record_json(record, by_orjson),
+        "record_json": unknown_record_json(record, unknown, by_orjson=by_orjson),
         "title_key": title_key(title),
     }
 
