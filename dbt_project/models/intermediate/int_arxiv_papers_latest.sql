@@ -13,7 +13,9 @@
 -- depends_on: {{ ref('int_papers_resolved') }}
 with
 
-records as (
+-- Read three times (stats, ranks, the winners' columns): not materialised, so that it is not
+-- spooled whole with every abstract.
+records as not materialized (
 
     select * from {{ ref('int_arxiv_listings_normalized') }}
     {% if is_incremental() %}
@@ -36,10 +38,14 @@ listing_stats as (
 
 ),
 
-ranked as (
+-- Each line's place among its id's lines (1 = the latest version), sorted on the keys alone: a
+-- window that carried every column spilled the abstracts at 800MB with 1M papers, as
+-- int_papers_merged's did (bench/RESULTS.md, sessions 13 and 14).
+version_ranks as (
 
     select
-        *,
+        landing_path,
+        position,
         row_number() over (
             partition by arxiv_id
             order by listing_date desc, as_of desc, landing_path asc, position asc
@@ -51,8 +57,14 @@ ranked as (
 
 latest as (
 
-    select * from ranked
-    where version_rank = 1
+    select records.*
+
+    from records
+    inner join version_ranks
+        on
+            records.landing_path = version_ranks.landing_path
+            and records.position = version_ranks.position
+    where version_ranks.version_rank = 1
 
 ),
 
