@@ -83,6 +83,9 @@ class SizeResult:
     bare_limit: str = DUCKDB_DEFAULT  # the first bare run's DuckDB memory_limit: the one compared row for row
     # Each further bare run: {"limit", "seconds", "rss", "rows_equal"} (--bare-memory-limits).
     more_bares: list[dict] = field(default_factory=list)
+    # Each bare run that failed, e.g. out of memory at a low limit: {"limit", "error"}. The runs at
+    # the other limits still go on; the first that finishes is the one compared row for row.
+    failed_bares: list[dict] = field(default_factory=list)
     equal: bool = False
     differences: list[str] = field(default_factory=list)
     steps: list[tuple[str, float]] = field(default_factory=list)
@@ -185,8 +188,15 @@ def check_pipeline_input(published: Path) -> tuple[int, int]:
     return int(read), int(quarantined)
 
 
-def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
+class BareRunFailed(Exception):
+    """The bare script exited with an error (its log's last line says which statement and why)."""
+
+
+def run_size(papers: int, args: argparse.Namespace, results: list[SizeResult]) -> SizeResult:
+    """Build, time and compare one size; its result is in ``results`` from the start, so a run that
+    stops half-way (a timeout, a failed pipeline) still has what it measured reported."""
     result = SizeResult(papers, args.days, args.snapshots)
+    results.append(result)
     say(f"size {papers:,}")
     feed = generate(papers, args.days, args.snapshots, args.seed, args.out)
     files = [p for p in feed.rglob("*") if p.is_file()]
@@ -242,11 +252,35 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
 
     learned = work / "learned"
     export_learned(built, learned)
-    first, *others = args.bare_memory_limits
-    result.bare_limit = first
-    result.bare_s, result.bare_rss, result.bare_statements = run_bare_measured(feed, learned, work, first, args, result)
-    bare_db = bare_database(work, first)
+    run_bares(result, feed, learned, work, built, args)
+    return result
 
+
+def run_bares(result: SizeResult, feed: Path, learned: Path, work: Path, built: Path, args: argparse.Namespace) -> None:
+    """The bare script at each of ``args.bare_memory_limits``: the first that finishes is compared
+    row for row with ``built``, each later one by row counts; a failed one is recorded and skipped."""
+    for limit in args.bare_memory_limits:
+        try:
+            seconds, rss, statements = run_bare_measured(feed, learned, work, limit, args, result)
+        except BareRunFailed as failure:
+            result.failed_bares.append({"limit": limit, "error": str(failure)})
+            say(f"  bare at {limit} FAILED: {failure}")
+            bare_database(work, limit).unlink(missing_ok=True)
+            continue
+        if not result.bare_s:
+            result.bare_limit, result.bare_s, result.bare_rss, result.bare_statements = limit, seconds, rss, statements
+            compare_first_bare(result, built, work, args)
+        else:
+            rows = bare_mart_rows(bare_database(work, limit))
+            result.more_bares.append(
+                {"limit": limit, "seconds": seconds, "rss": rss, "rows_equal": rows == result.mart_rows}
+            )
+            say(f"  its marts have the pipeline's row counts: {'yes' if rows == result.mart_rows else 'NO'}")
+
+
+def compare_first_bare(result: SizeResult, built: Path, work: Path, args: argparse.Namespace) -> None:
+    """Compare the first bare run that finished with the pipeline's marts, row for row."""
+    bare_db = bare_database(work, result.bare_limit)
     say("  comparing marts row for row ...")
     diffs = compare_marts(built, bare_db, BARE_MARTS)
     result.mart_rows = {d.table: d.rows for d in diffs}
@@ -257,16 +291,8 @@ def run_size(papers: int, args: argparse.Namespace) -> SizeResult:
     )
     for line in result.differences:
         print(f"    {line}", flush=True)
-    if others and not args.keep_homes:
+    if len(args.bare_memory_limits) > 1 and not args.keep_homes:
         bare_db.unlink()  # compared: at 1M a second bare database and its spill need the disk
-    for limit in others:
-        seconds, rss, _ = run_bare_measured(feed, learned, work, limit, args, result)
-        rows = bare_mart_rows(bare_database(work, limit))
-        result.more_bares.append(
-            {"limit": limit, "seconds": seconds, "rss": rss, "rows_equal": rows == result.mart_rows}
-        )
-        say(f"  its marts have the pipeline's row counts: {'yes' if rows == result.mart_rows else 'NO'}")
-    return result
 
 
 def bare_suffix(limit: str) -> str:
@@ -295,7 +321,11 @@ def run_bare_measured(
     if measured.timed_out:
         raise SystemExit(f"bare_duckdb.sql did not finish in {args.timeout:.0f} s: killed; see {log}")
     if measured.returncode != 0:
-        raise SystemExit(f"bare_duckdb.sql failed ({measured.returncode}): see {log}")
+        lines = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+        reason = next(
+            (line for line in reversed(lines) if line.startswith("RuntimeError: ")), lines[-1] if lines else ""
+        )
+        raise BareRunFailed(f"exit {measured.returncode}, {reason.removeprefix('RuntimeError: ')} (see {log})")
     result.load[f"bare{label}"] += os.getloadavg()[:1]
     say(f"  bare at {limit}: {measured.seconds:.1f} s, peak RSS {measured.peak_rss / GB:.2f} GB")
     statements = sorted((tuple(t) for t in json.loads(timings.read_text())), key=lambda t: -t[1])
@@ -334,6 +364,8 @@ def report(results: list[SizeResult]) -> None:
             print(
                 f"  at {r.papers:,}: bare at DuckDB memory_limit {r.bare_limit}: {r.ratio:.2f}x (compared row for row)"
             )
+        for failed in r.failed_bares:
+            print(f"  at {r.papers:,}: bare at DuckDB memory_limit {failed['limit']}: FAILED, {failed['error']}")
         for bare in r.more_bares:
             ratio = r.pipeline_without_learned_s / bare["seconds"]
             print(
@@ -412,10 +444,10 @@ def main() -> int:
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    results = []
+    results: list[SizeResult] = []
     try:
         for papers in sizes:
-            results.append(run_size(papers, args))
+            run_size(papers, args, results)
     finally:
         if results:
             report(results)
@@ -425,7 +457,12 @@ def main() -> int:
         if args.clean:
             shutil.rmtree(args.out, ignore_errors=True)
             say(f"removed {args.out}")
-    if not args.pipeline_only and not all(r.equal and all(b["rows_equal"] for b in r.more_bares) for r in results):
+    if args.pipeline_only:
+        return 0
+    if not all(r.bare_s for r in results):
+        print("\nFAILED: at some size no bare run finished (above): nothing to compare with.", file=sys.stderr)
+        return 1
+    if not all(r.equal and all(b["rows_equal"] for b in r.more_bares) for r in results):
         print("\nFAILED: the bare script's marts differ from the pipeline's (above).", file=sys.stderr)
         return 1
     return 0

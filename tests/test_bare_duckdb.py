@@ -177,3 +177,27 @@ def test_the_bare_script_in_its_own_process_at_the_pipelines_limit_builds_the_sa
     problems = [f"{d.table}: {p}" for d in bench.compare_marts(home.published, database) for p in d.problems]
     assert not problems, "\n".join(problems)
     assert len(json.loads(timings.read_text(encoding="utf-8"))) > len(bench.BARE_MARTS)
+
+
+def test_a_bare_run_that_fails_is_recorded_and_the_next_limit_is_compared(runs, tmp_path):
+    """full_build.py --bare-memory-limits 10MB,1GB: the 10MB run fails (at 1M the 1GB one did, in
+    session 14, and took the default-limit run down with it); the 1GB run is still compared row for row."""
+    import argparse
+
+    import full_build
+
+    folder, home, _ = runs
+    learned, work = tmp_path / "learned", tmp_path / "work"
+    work.mkdir()
+    bench.export_learned(home.published, learned)
+    args = argparse.Namespace(bare_memory_limits=["10MB", "1GB"], timeout=600, keep_homes=False)
+    result = full_build.SizeResult(0, 0, 0)
+    full_build.run_bares(result, folder, learned, work, home.published, args)
+
+    [failed] = result.failed_bares
+    assert failed["limit"] == "10MB"
+    assert "bare_duckdb.sql, statement" in failed["error"] and "Out of Memory" in failed["error"]
+    assert not (work / "bare-10MB.duckdb").exists()
+    assert result.bare_limit == "1GB" and result.bare_s > 0 and result.equal, result.differences
+    assert set(result.mart_rows) == set(bench.BARE_MARTS) and result.mart_rows["dim_papers"] > 0
+    assert result.more_bares == []
