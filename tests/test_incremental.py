@@ -29,11 +29,13 @@ import duckdb
 import pytest
 from conftest import RUN_LOG_MARTS, fresh_home, query
 
+from pipelines.dbt_project import commit_step, plan_step
 from pipelines.fingerprint import code_fingerprint
 from pipelines.landing import expand_inputs
 from pipelines.publish import read_manifest
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_DIR
+from pipelines.warehouse import ensure_raw_tables
 
 # Marts whose rows come from the learned-topic step's vocabulary or assignment.
 VOCABULARY_MARTS = ("paper_keywords", "dim_keywords", "topic_keywords")
@@ -201,3 +203,18 @@ def test_a_rerun_over_the_same_files_is_a_no_op(builds):
     assert manifest["build"]["code_fingerprint"] == code, "the code changed during the test"
     again = run_pipeline([], incremental)  # nothing to land: every landed file is published
     assert again.up_to_date and again.run_id == two.run_id
+
+
+def test_a_step_built_by_other_code_rebuilds_and_its_plan_names_both_fingerprints() -> None:
+    con = duckdb.connect()
+    ensure_raw_tables(con)
+    first = plan_step(con, "step", "a" * 64)
+    assert first.full_refresh and first.reason == "first build of this step"
+    commit_step(con, "step", "a" * 64)
+    again = plan_step(con, "step", "a" * 64)
+    assert not again.full_refresh and again.reason == "incremental" and again.changed_days == []
+    changed = plan_step(con, "step", "b" * 64)
+    assert changed.full_refresh
+    assert changed.reason == (
+        "dbt project or learned-topic code changed: model fingerprint aaaaaaaaaaaa when last built, bbbbbbbbbbbb now"
+    )

@@ -167,7 +167,7 @@ def _fit_reason(context, stored, fingerprint: str, changes, settings: TopicConfi
         return "no fitted model yet"
     model, fitted_with = stored
     if fitted_with != fingerprint:
-        return "learned-topic or dbt code changed since the fit"
+        return f"learned-topic or dbt code changed since the fit (model fingerprint {fitted_with[:12]}, now {fingerprint[:12]})"
     placed = changes.placed_since_fit + len(changes.changed)
     if placed >= settings.refit_fraction * max(model.papers, 1):
         return f"{placed} papers placed since the fit, >= {settings.refit_fraction:g} of the fit's {model.papers}"

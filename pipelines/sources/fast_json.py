@@ -156,9 +156,10 @@ def unknown_record_json(record: Any, unknown_keys: list[str], *, by_orjson: bool
 
     Those keys are what the raw columns cannot hold, and their values can be queried there until
     a parser learns them. Every other record is its columns, and its exact text stays in its
-    landed file (immutable, kept) at the row's ``landing_path`` and ``position``: a copy of every
-    record would double the raw tables (at 1M papers, ~5.5 KB of JSON a record, the larger part
-    of the warehouse that every publish copies).
+    landed file (immutable, kept) at the row's ``landing_path`` and ``position``. A copy of every
+    record (~5.5 KB of JSON at 1M papers) made the raw tables 1.7x as large and the 1M warehouse,
+    which every publish copies, 13 GB instead of 10.7; without it, ingestion at 1M took half as
+    long (bench/RESULTS.md, sessions 12 and 14: two runs).
 
     A record decoded by the standard library may hold a lone surrogate (a ``"\\ud800"`` escape),
     which no table can store: it is written out to find that, and rejected, kept or not.
