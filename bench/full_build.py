@@ -192,7 +192,7 @@ class BareRunFailed(Exception):
     """The bare script exited with an error (its log's last line says which statement and why)."""
 
 
-def run_size(papers: int, args: argparse.Namespace, results: list[SizeResult]) -> SizeResult:
+def run_size(papers: int, args: argparse.Namespace, results: list[SizeResult]) -> None:
     """Build, time and compare one size; its result is in ``results`` from the start, so a run that
     stops half-way (a timeout, a failed pipeline) still has what it measured reported."""
     result = SizeResult(papers, args.days, args.snapshots)
@@ -240,7 +240,7 @@ def run_size(papers: int, args: argparse.Namespace, results: list[SizeResult]) -
     )
 
     if args.pipeline_only:
-        return result
+        return
 
     if not args.keep_homes:
         # The landed copy of the feed (as big as the feed) is not read again, nor the published copy
@@ -253,7 +253,6 @@ def run_size(papers: int, args: argparse.Namespace, results: list[SizeResult]) -
     learned = work / "learned"
     export_learned(built, learned)
     run_bares(result, feed, learned, work, built, args)
-    return result
 
 
 def run_bares(result: SizeResult, feed: Path, learned: Path, work: Path, built: Path, args: argparse.Namespace) -> None:
@@ -265,7 +264,9 @@ def run_bares(result: SizeResult, feed: Path, learned: Path, work: Path, built: 
         except BareRunFailed as failure:
             result.failed_bares.append({"limit": limit, "error": str(failure)})
             say(f"  bare at {limit} FAILED: {failure}")
-            bare_database(work, limit).unlink(missing_ok=True)
+            database = bare_database(work, limit)
+            for leftover in (database, database.with_name(f"{database.name}.wal")):
+                leftover.unlink(missing_ok=True)
             continue
         if not result.bare_s:
             result.bare_limit, result.bare_s, result.bare_rss, result.bare_statements = limit, seconds, rss, statements

@@ -160,12 +160,10 @@ def plan_step(con, step: str, fingerprint: str, *, force: bool = False) -> StepP
     elif row[0] != fingerprint:
         # Both values in the log: a rebuild at 1M costs minutes, and one (session 14) could not be
         # explained afterwards because the stored value was already overwritten.
-        full, reason = (
-            True,
-            (
-                f"dbt project or learned-topic code changed: model fingerprint {row[0][:12]} when last built,"
-                f" {fingerprint[:12]} now"
-            ),
+        full = True
+        reason = (
+            f"dbt project or learned-topic code changed: model fingerprint {row[0][:12]} when last built,"
+            f" {fingerprint[:12]} now"
         )
     else:
         full, reason = False, "incremental"

@@ -197,7 +197,7 @@ def test_a_bare_run_that_fails_is_recorded_and_the_next_limit_is_compared(runs, 
     [failed] = result.failed_bares
     assert failed["limit"] == "10MB"
     assert "bare_duckdb.sql, statement" in failed["error"] and "Out of Memory" in failed["error"]
-    assert not (work / "bare-10MB.duckdb").exists()
+    assert not (work / "bare-10MB.duckdb").exists() and not (work / "bare-10MB.duckdb.wal").exists()
     assert result.bare_limit == "1GB" and result.bare_s > 0 and result.equal, result.differences
     assert set(result.mart_rows) == set(bench.BARE_MARTS) and result.mart_rows["dim_papers"] > 0
     assert result.more_bares == []
