@@ -1,0 +1,58 @@
+"""bench/explain_model.py: DuckDB's profile of a model as the run compiled it, on a built home."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from conftest import query
+
+from pipelines.settings import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+import explain_model  # bench/ is a folder of scripts, not a package
+
+
+def test_a_model_is_rebuilt_from_its_compiled_sql_with_its_scans_counted(sample_run, capsys):
+    home, _ = sample_run
+    warehouse = home.warehouse
+    built = query(warehouse, "select count(*) from intermediate.int_arxiv_listings_normalized")[0][0]
+    staged = query(warehouse, "select count(*) from raw.arxiv_listings")[0][0]
+    assert built > 0
+
+    profile = explain_model.profile_model(home.root, "int_arxiv_listings_normalized", "500MB", 2)
+
+    # The compiled SQL builds the very rows the run built, from every raw listing line.
+    assert profile.rows == built
+    # Every scan (the plan may read the table once or twice) reads every raw line: a first build
+    # has no incremental filter.
+    assert {(scan.table, scan.rows_scanned) for scan in profile.scans} == {("papertrends.raw.arxiv_listings", staged)}
+    assert profile.seconds > 0 and profile.peak_buffer_bytes > 0
+    assert profile.spilled_bytes == 0  # a few hundred lines at 500MB
+    assert any("WINDOW" in op.name for op in profile.operators)
+
+    explain_model.show(profile, top=3)
+    printed = capsys.readouterr().out
+    assert f"int_arxiv_listings_normalized: {profile.seconds:.1f} s, {built:,} rows written" in printed
+    assert f"scan papertrends.raw.arxiv_listings: {staged:,} rows read" in printed
+
+
+def test_a_model_no_run_compiled_is_named_in_the_error(tmp_path):
+    with pytest.raises(SystemExit, match="no_such_model: no compiled SQL under"):
+        explain_model.compiled_sql(tmp_path, "no_such_model")
+
+
+def test_a_candidate_sql_is_profiled_beside_the_runs_and_compared_row_for_row(sample_run, tmp_path):
+    home, _ = sample_run
+    compiled = explain_model.compiled_sql(home.root, "int_arxiv_listings_normalized").read_text(encoding="utf-8")
+    same, fewer = tmp_path / "same.sql", tmp_path / "fewer.sql"
+    same.write_text(f"select * from ({compiled}\n) order by landing_path desc")
+    fewer.write_text(f"select * from ({compiled}\n) where file_occurrence = 1 and position > 0")
+
+    before, after, equal = explain_model.compare_with(home.root, "int_arxiv_listings_normalized", same, "500MB", 2)
+    assert equal and before.rows == after.rows > 0
+    assert before.model == "int_arxiv_listings_normalized (the run's)"
+    assert after.model == "int_arxiv_listings_normalized (same.sql)"
+
+    before, after, equal = explain_model.compare_with(home.root, "int_arxiv_listings_normalized", fewer, "500MB", 2)
+    assert not equal and 0 < after.rows < before.rows
