@@ -1,11 +1,11 @@
-"""DuckDB's profile of dbt models as a run compiled them: where each model's time goes, how many
+"""DuckDB's profile of dbt models as a run built them: where each model's time goes, how many
 rows it scanned, and whether it spilled.
 
     .venv/bin/python bench/explain_model.py HOME MODEL [MODEL ...] [--memory-limit 800MB] [--threads 2]
     .venv/bin/python bench/explain_model.py HOME MODEL --candidate NEW.sql   # an A/B of a model change
 
-For each MODEL, the SQL that HOME's last dbt call compiled (``HOME/dbt/**/compiled/**/MODEL.sql``:
-for an incremental model, with the filter of that run) is built again with DuckDB's JSON profiling
+For each MODEL, the SQL that HOME's newest dbt build ran (its ``run_results.json``: for an
+incremental model, with the filter of that run) is built again with DuckDB's JSON profiling
 on, into a scratch database beside a read-only attachment of HOME's warehouse, at the given memory
 limit (default: dbt's limit in a run, 800MB). Printed: the model's time, rows written, peak buffer
 memory and bytes spilled; each table scan with the rows it read; the operators with the most time.
@@ -57,20 +57,21 @@ class Profile:
         return [op for op in self.operators if op.table]
 
 
-def compiled_sql(home: Path, model: str) -> Path:
-    """The newest compiled SQL of ``model`` in the home's dbt target folders."""
-    found = sorted(
-        (
-            path
-            for path in home.joinpath("dbt").rglob(f"compiled/**/{model}.sql")
-            # a unit test of the model compiles to <its yml>/<model>.sql: not the model
-            if not any(part.endswith(".yml") for part in path.parts)
-        ),
-        key=lambda path: path.stat().st_mtime,
-    )
-    if not found:
-        raise SystemExit(f"{model}: no compiled SQL under {home / 'dbt'} (has a run built it in this home?)")
-    return found[-1]
+def compiled_sql(home: Path, model: str) -> str:
+    """The SQL of ``model`` as the home's newest dbt build ran it (its run_results.json): not a
+    file of the compiled folders, which ``dbt docs generate`` rewrites with its own compilation."""
+    runs = []
+    for path in home.joinpath("dbt").rglob("run_results.json"):
+        run = json.loads(path.read_text(encoding="utf-8"))
+        if run.get("args", {}).get("which") not in ("build", "run"):
+            continue
+        for node in run.get("results", []):
+            kind, _, name = node["unique_id"].split(".")[:3]
+            if kind == "model" and name == model and node.get("compiled_code"):
+                runs.append((path.stat().st_mtime, node["compiled_code"]))
+    if not runs:
+        raise SystemExit(f"{model}: no dbt build under {home / 'dbt'} ran it (has a run built it in this home?)")
+    return max(runs)[1]
 
 
 def operators(node: dict) -> list[Operator]:
@@ -135,7 +136,7 @@ def profile_sql(con: duckdb.DuckDBPyConnection, folder: Path, table: str, sql: s
 
 def profile_model(home: Path, model: str, memory_limit: str, threads: int) -> Profile:
     """``model`` built again from the SQL the home's last dbt call compiled, profiled."""
-    sql = compiled_sql(home, model).read_text(encoding="utf-8")
+    sql = compiled_sql(home, model)
     with scratch_beside(home / "warehouse" / "papertrends.duckdb", memory_limit, threads) as (con, folder):
         return profile_sql(con, folder, "built", sql, model)
 
@@ -147,7 +148,7 @@ def compare_with(
     ``candidate`` (another SQL of it, e.g. compiled from a changed model), each profiled, and
     whether they build the same rows (``EXCEPT ALL`` empty both ways). The candidate reads a
     warmer page cache than the run's SQL did: repeat the call to see how much that matters."""
-    sql = compiled_sql(home, model).read_text(encoding="utf-8")
+    sql = compiled_sql(home, model)
     with scratch_beside(home / "warehouse" / "papertrends.duckdb", memory_limit, threads) as (con, folder):
         before = profile_sql(con, folder, "built", sql, f"{model} (the run's)")
         after = profile_sql(

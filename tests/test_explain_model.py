@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 
 import pytest
@@ -38,13 +40,13 @@ def test_a_model_is_rebuilt_from_its_compiled_sql_with_its_scans_counted(sample_
 
 
 def test_a_model_no_run_compiled_is_named_in_the_error(tmp_path):
-    with pytest.raises(SystemExit, match="no_such_model: no compiled SQL under"):
+    with pytest.raises(SystemExit, match=r"no_such_model: no dbt build under .* ran it"):
         explain_model.compiled_sql(tmp_path, "no_such_model")
 
 
 def test_a_candidate_sql_is_profiled_beside_the_runs_and_compared_row_for_row(sample_run, tmp_path):
     home, _ = sample_run
-    compiled = explain_model.compiled_sql(home.root, "int_arxiv_listings_normalized").read_text(encoding="utf-8")
+    compiled = explain_model.compiled_sql(home.root, "int_arxiv_listings_normalized")
     same, fewer = tmp_path / "same.sql", tmp_path / "fewer.sql"
     same.write_text(f"select * from ({compiled}\n) order by landing_path desc")
     fewer.write_text(f"select * from ({compiled}\n) where file_occurrence = 1 and position > 0")
@@ -56,3 +58,20 @@ def test_a_candidate_sql_is_profiled_beside_the_runs_and_compared_row_for_row(sa
 
     before, after, equal = explain_model.compare_with(home.root, "int_arxiv_listings_normalized", fewer, "500MB", 2)
     assert not equal and 0 < after.rows < before.rows
+
+
+def _run_results(folder, which: str, code: str, mtime: int) -> None:
+    folder.mkdir(parents=True)
+    path = folder / "run_results.json"
+    node = {"unique_id": "model.papertrends.topic_keywords", "compiled_code": code}
+    path.write_text(json.dumps({"args": {"which": which}, "results": [node]}))
+    os.utime(path, (mtime, mtime))
+
+
+def test_the_sql_is_the_newest_builds_not_the_docs_compilation(tmp_path):
+    # dbt docs generate runs after the builds and compiles every model again, an incremental one
+    # without the run's filter: its compilation is not what the run built.
+    _run_results(tmp_path / "dbt/target/papertrends_dbt_topic_models", "build", "select 'old build'", 1_000)
+    _run_results(tmp_path / "dbt/target/papertrends_dbt_models", "build", "select 'new build'", 2_000)
+    _run_results(tmp_path / "dbt/target/docs", "generate", "select 'docs'", 3_000)
+    assert explain_model.compiled_sql(tmp_path, "topic_keywords") == "select 'new build'"
