@@ -135,7 +135,7 @@ def profile_sql(con: duckdb.DuckDBPyConnection, folder: Path, table: str, sql: s
 
 
 def profile_model(home: Path, model: str, memory_limit: str, threads: int) -> Profile:
-    """``model`` built again from the SQL the home's last dbt call compiled, profiled."""
+    """``model`` built again from the SQL the home's newest dbt build ran, profiled."""
     sql = compiled_sql(home, model)
     with scratch_beside(home / "warehouse" / "papertrends.duckdb", memory_limit, threads) as (con, folder):
         return profile_sql(con, folder, "built", sql, model)
@@ -144,7 +144,7 @@ def profile_model(home: Path, model: str, memory_limit: str, threads: int) -> Pr
 def compare_with(
     home: Path, model: str, candidate: Path, memory_limit: str, threads: int
 ) -> tuple[Profile, Profile, bool]:
-    """An A/B of a model change on the same warehouse: the run's compiled SQL of ``model``, then
+    """An A/B of a model change on the same warehouse: the SQL the run built ``model`` with, then
     ``candidate`` (another SQL of it, e.g. compiled from a changed model), each profiled, and
     whether they build the same rows (``EXCEPT ALL`` empty both ways). The candidate reads a
     warmer page cache than the run's SQL did: repeat the call to see how much that matters."""
@@ -206,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
             show(profile_model(home, model, args.memory_limit, args.threads), args.top)
         except duckdb.CatalogException as error:
             # An incremental run's SQL reads the run's own scratch tables (build_state), gone when
-            # the run ends: such a model is profiled from the SQL of a full build instead.
+            # the run ends: such a model can be profiled after a full build, whose SQL has no filter.
             failed.append(model)
-            print(f"\n{model}: cannot be rebuilt from the SQL the run compiled: {str(error).splitlines()[0]}")
+            print(f"\n{model}: cannot be rebuilt from the SQL the run built it with: {str(error).splitlines()[0]}")
     return 1 if failed else 0
 
 

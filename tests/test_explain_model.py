@@ -6,6 +6,7 @@ import json
 import os
 import sys
 
+import duckdb
 import pytest
 from conftest import query
 
@@ -60,11 +61,12 @@ def test_a_candidate_sql_is_profiled_beside_the_runs_and_compared_row_for_row(sa
     assert not equal and 0 < after.rows < before.rows
 
 
-def _run_results(folder, which: str, code: str, mtime: int) -> None:
-    folder.mkdir(parents=True)
+def _run_results(folder, which: str, code: str, mtime: int, model: str = "topic_keywords") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "run_results.json"
-    node = {"unique_id": "model.papertrends.topic_keywords", "compiled_code": code}
-    path.write_text(json.dumps({"args": {"which": which}, "results": [node]}))
+    run = json.loads(path.read_text()) if path.exists() else {"args": {"which": which}, "results": []}
+    run["results"].append({"unique_id": f"model.papertrends.{model}", "compiled_code": code})
+    path.write_text(json.dumps(run))
     os.utime(path, (mtime, mtime))
 
 
@@ -75,3 +77,19 @@ def test_the_sql_is_the_newest_builds_not_the_docs_compilation(tmp_path):
     _run_results(tmp_path / "dbt/target/papertrends_dbt_models", "build", "select 'new build'", 2_000)
     _run_results(tmp_path / "dbt/target/docs", "generate", "select 'docs'", 3_000)
     assert explain_model.compiled_sql(tmp_path, "topic_keywords") == "select 'new build'"
+
+
+def test_a_model_whose_sql_read_the_runs_scratch_tables_is_named_and_the_rest_profiled(tmp_path, capsys):
+    warehouse = tmp_path / "warehouse" / "papertrends.duckdb"
+    warehouse.parent.mkdir()
+    duckdb.connect(str(warehouse)).execute("create table papers as select range as id from range(5)").close()
+    step = tmp_path / "dbt" / "target" / "papertrends_dbt_models"
+    # An incremental run's filter reads build_state, which only exists while the run does.
+    _run_results(step, "build", "select * from build_state.changed_days", 1_000, model="incremental_model")
+    _run_results(step, "build", "select id from papertrends.main.papers where id > 1", 1_000, model="table_model")
+
+    assert explain_model.main([str(tmp_path), "incremental_model", "table_model", "--memory-limit", "200MB"]) == 1
+    printed = capsys.readouterr().out
+    assert "incremental_model: cannot be rebuilt from the SQL the run built it with: Catalog Error" in printed
+    assert "table_model: " in printed and "3 rows written" in printed
+    assert "scan papertrends.main.papers: 5 rows read, 3 kept" in printed
