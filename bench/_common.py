@@ -1,7 +1,7 @@
 """Shared helpers of the full-build benchmark (bench/full_build.py) and its correctness test
 (tests/test_bare_duckdb.py): run bench/bare_duckdb.sql, export the learned-topic step's tables it
-reads, compare marts row for row, write a quirk-free copy of an input folder, and run a command
-while sampling the peak RSS of its whole process tree.
+reads, compare marts row for row, write a quirk-free copy of an input folder, run a command
+while sampling the peak RSS of its whole process tree, and read what a home's dbt calls did.
 
 The bare script is plain DuckDB SQL. Its inputs come in as DuckDB variables (``SET VARIABLE``),
 set here before the script runs, so the script itself names no path.
@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -279,6 +279,27 @@ def compare_marts(
 # --------------------------------------------------------------------------------------------
 # Quirk-free input
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    """One node's result in one dbt call of a home (a run_results.json)."""
+
+    run_results: Path
+    command: str  # the call's dbt command: build, run, generate (the docs), ...
+    kind: str  # model, test, unit_test, seed, ...
+    name: str
+    node: dict
+
+
+def dbt_results(home: Path) -> Iterator[DbtResult]:
+    """Every node result of the home's dbt calls (each step's target folder and the docs')."""
+    for path in home.joinpath("dbt").rglob("run_results.json"):
+        run = json.loads(path.read_text(encoding="utf-8"))
+        command = run.get("args", {}).get("which", "")
+        for node in run.get("results", []):
+            kind, _, name = node["unique_id"].split(".")[:3]
+            yield DbtResult(path, command, kind, name, node)
 
 
 def clean_copy(source: Path, target: Path) -> dict[str, int]:

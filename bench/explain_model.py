@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+from _common import dbt_results  # bench/ is a folder of scripts, not a package
 
-from pipelines.settings import DBT_MEMORY_SHARE, DEFAULT_MEMORY_LIMIT, scaled_memory_limit
+from pipelines.settings import DBT_MEMORY_SHARE, DEFAULT_MEMORY_LIMIT, Home, scaled_memory_limit
 
 MB = 10**6
 
@@ -60,15 +61,12 @@ class Profile:
 def compiled_sql(home: Path, model: str) -> str:
     """The SQL of ``model`` as the home's newest dbt build ran it (its run_results.json): not a
     file of the compiled folders, which ``dbt docs generate`` rewrites with its own compilation."""
-    runs = []
-    for path in home.joinpath("dbt").rglob("run_results.json"):
-        run = json.loads(path.read_text(encoding="utf-8"))
-        if run.get("args", {}).get("which") not in ("build", "run"):
-            continue
-        for node in run.get("results", []):
-            kind, _, name = node["unique_id"].split(".")[:3]
-            if kind == "model" and name == model and node.get("compiled_code"):
-                runs.append((path.stat().st_mtime, node["compiled_code"]))
+    runs = [
+        (result.run_results.stat().st_mtime, result.node["compiled_code"])
+        for result in dbt_results(home)
+        if result.command in ("build", "run") and result.kind == "model" and result.name == model
+        if result.node.get("compiled_code")
+    ]
     if not runs:
         raise SystemExit(f"{model}: no dbt build under {home / 'dbt'} ran it (has a run built it in this home?)")
     return max(runs)[1]
@@ -137,7 +135,7 @@ def profile_sql(con: duckdb.DuckDBPyConnection, folder: Path, table: str, sql: s
 def profile_model(home: Path, model: str, memory_limit: str, threads: int) -> Profile:
     """``model`` built again from the SQL the home's newest dbt build ran, profiled."""
     sql = compiled_sql(home, model)
-    with scratch_beside(home / "warehouse" / "papertrends.duckdb", memory_limit, threads) as (con, folder):
+    with scratch_beside(Home(home).warehouse, memory_limit, threads) as (con, folder):
         return profile_sql(con, folder, "built", sql, model)
 
 
@@ -149,7 +147,7 @@ def compare_with(
     whether they build the same rows (``EXCEPT ALL`` empty both ways). The candidate reads a
     warmer page cache than the run's SQL did: repeat the call to see how much that matters."""
     sql = compiled_sql(home, model)
-    with scratch_beside(home / "warehouse" / "papertrends.duckdb", memory_limit, threads) as (con, folder):
+    with scratch_beside(Home(home).warehouse, memory_limit, threads) as (con, folder):
         before = profile_sql(con, folder, "built", sql, f"{model} (the run's)")
         after = profile_sql(
             con, folder, "candidate", candidate.read_text(encoding="utf-8"), f"{model} ({candidate.name})"

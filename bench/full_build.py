@@ -53,6 +53,7 @@ from _common import (  # bench/ is not a package: imported from its folder
     bare_command,
     bare_variables,
     compare_marts,
+    dbt_results,
     export_learned,
     run_measured,
 )
@@ -166,11 +167,7 @@ def step_intervals(dagster_home: Path) -> dict[str, tuple[float, float]]:
 
 def dbt_node_times(home: Path) -> list[tuple[str, float]]:
     """Seconds of each dbt model and test of the run (its run_results.json files), longest first."""
-    times = []
-    for path in home.joinpath("dbt").rglob("run_results.json"):
-        for node in json.loads(path.read_text(encoding="utf-8")).get("results", []):
-            kind, _, name = node["unique_id"].split(".")[:3]
-            times.append((f"{kind} {name}", float(node.get("execution_time") or 0.0)))
+    times = [(f"{r.kind} {r.name}", float(r.node.get("execution_time") or 0.0)) for r in dbt_results(home)]
     return sorted(times, key=lambda item: -item[1])
 
 

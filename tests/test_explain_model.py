@@ -14,6 +14,7 @@ from pipelines.settings import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 import explain_model  # bench/ is a folder of scripts, not a package
+import full_build
 
 
 def test_a_model_is_rebuilt_from_its_compiled_sql_with_its_scans_counted(sample_run, capsys):
@@ -93,3 +94,30 @@ def test_a_model_whose_sql_read_the_runs_scratch_tables_is_named_and_the_rest_pr
     assert "incremental_model: cannot be rebuilt from the SQL the run built it with: Catalog Error" in printed
     assert "table_model: " in printed and "3 rows written" in printed
     assert "scan papertrends.main.papers: 5 rows read, 3 kept" in printed
+
+
+def test_full_builds_node_times_read_every_dbt_call_through_the_shared_reader(tmp_path):
+    for target, which, nodes in (
+        (
+            "papertrends_dbt_models",
+            "build",
+            [("model.papertrends.dim_papers", 4.5), ("test.papertrends.unique_x", 1.5)],
+        ),
+        ("docs", "generate", [("model.papertrends.dim_papers", 0.25)]),
+    ):
+        folder = tmp_path / "dbt" / "target" / target
+        folder.mkdir(parents=True)
+        results = [{"unique_id": uid, "execution_time": seconds} for uid, seconds in nodes]
+        (folder / "run_results.json").write_text(json.dumps({"args": {"which": which}, "results": results}))
+
+    assert full_build.dbt_node_times(tmp_path) == [
+        ("model dim_papers", 4.5),
+        ("test unique_x", 1.5),
+        ("model dim_papers", 0.25),
+    ]
+    commands = sorted((r.command, r.kind, r.name) for r in explain_model.dbt_results(tmp_path))
+    assert commands == [
+        ("build", "model", "dim_papers"),
+        ("build", "test", "unique_x"),
+        ("generate", "model", "dim_papers"),
+    ]
